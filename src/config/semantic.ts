@@ -1,0 +1,109 @@
+// Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
+import type { PathKey } from './load.js';
+import { type Config, releaseEntries } from './schema.js';
+
+export interface SemanticIssue {
+  path: PathKey[];
+  message: string;
+}
+
+export function semanticIssues(config: Config): SemanticIssue[] {
+  return [
+    ...serviceIssues(config),
+    ...releaseIssues(config),
+    ...environmentIssues(config),
+    ...(config.operators.slack.length + config.operators.discord.length + config.operators.discordRoles.length === 0
+      ? [{ path: ['operators'], message: 'no operators: list at least one Slack or Discord user who may run upgrades' }]
+      : []),
+  ];
+}
+
+function serviceIssues(config: Config): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const names = Object.keys(config.services);
+  for (const [service, spec] of Object.entries(config.services)) {
+    spec.after.forEach((dependency, index) => {
+      if (!names.includes(dependency)) {
+        issues.push({ path: ['services', service, 'after', index], message: `unknown service "${dependency}" (known: ${names.join(', ')})` });
+      }
+    });
+  }
+  const cycle = findCycle(config.services);
+  if (cycle) {
+    issues.push({ path: ['services', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });
+  }
+  const roles = new Set(Object.values(config.environments).flatMap((env) => env.nodes.flatMap((node) => node.roles)));
+  for (const [service, spec] of Object.entries(config.services)) {
+    if (!spec.roles.some((role) => roles.has(role))) {
+      issues.push({ path: ['services', service, 'roles'], message: `no node in any environment has a role of ${spec.roles.join(', ')}` });
+    }
+  }
+  return issues;
+}
+
+/** The first cycle in the `after:` graph, as a closed walk (a → b → a), or undefined. */
+export function findCycle(services: Config['services']): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (service: string): string[] | undefined => {
+    if (state.get(service) === 'done') return undefined;
+    if (state.get(service) === 'visiting') return [...stack.slice(stack.indexOf(service)), service];
+    state.set(service, 'visiting');
+    stack.push(service);
+    for (const dependency of services[service]?.after ?? []) {
+      if (!(dependency in services)) continue;
+      const cycle = visit(dependency);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(service, 'done');
+    return undefined;
+  };
+  for (const service of Object.keys(services).sort()) {
+    const cycle = visit(service);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+function releaseIssues(config: Config): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const releases = new Map(releaseEntries(config.releases));
+  for (const [release, spec] of releases) {
+    if (spec.from !== undefined && !releases.has(spec.from)) {
+      issues.push({ path: ['releases', release, 'from'], message: `unknown release "${spec.from}"` });
+    }
+    if (!config.releases.order.includes(release)) {
+      issues.push({ path: ['releases', release], message: `release "${release}" is missing from releases.order` });
+    }
+  }
+  config.releases.order.forEach((release, index) => {
+    if (!releases.has(release)) issues.push({ path: ['releases', 'order', index], message: `release "${release}" has no entry (ref) under releases` });
+  });
+  return issues;
+}
+
+function environmentIssues(config: Config): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  for (const [envName, env] of Object.entries(config.environments)) {
+    const names = new Map<string, number>();
+    const addresses = new Map<string, number>();
+    env.nodes.forEach((node, index) => {
+      const address = `${node.host}:${node.port ?? config.ssh.port}`;
+      if (names.has(node.name)) {
+        issues.push({ path: ['environments', envName, 'nodes', index, 'name'], message: `duplicate node name "${node.name}" (also nodes.${names.get(node.name)})` });
+      } else names.set(node.name, index);
+      if (addresses.has(address)) {
+        issues.push({ path: ['environments', envName, 'nodes', index, 'host'], message: `duplicate node address ${address} (also nodes.${addresses.get(address)})` });
+      } else addresses.set(address, index);
+    });
+    if (env.canary !== undefined && !names.has(env.canary)) {
+      issues.push({ path: ['environments', envName, 'canary'], message: `unknown node "${env.canary}"` });
+    }
+    const strategy = { ...config.strategy, ...env.strategy };
+    if (strategy.kind === 'waves' && !strategy.waves) {
+      issues.push({ path: ['environments', envName, 'strategy'], message: 'strategy kind "waves" needs a `waves:` list such as [1, 10%, 50%, 100%]' });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,209 @@
+// The engine's ports: the only ways it reaches the world. Adapters implement them
+// (src/adapters/ssh → NodeRunner, src/adapters/db → Store, src/adapters/git → Commits).
+import type {
+  Actor,
+  Culprit,
+  FailureState,
+  NodeRef,
+  Phase,
+  PhaseResult,
+  Plan,
+  UnitState,
+  UpgradeState,
+  WaveState,
+} from './types.js';
+
+// ── Time ────────────────────────────────────────────────────────────────────────────────
+
+export interface Clock {
+  now(): Date;
+  /** Resolves after `ms` (or when the clock is advanced past it, for a test clock). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+// ── Nodes ───────────────────────────────────────────────────────────────────────────────
+
+/** A rendered command: built from a config template, every value shell-quoted. */
+export interface Command {
+  phase: Phase;
+  text: string;
+  timeoutMs: number;
+}
+
+/** One open connection to one node, reused for all of a unit's phases. */
+export interface NodeSession {
+  run(command: Command): Promise<PhaseResult>;
+  close(): Promise<void>;
+}
+
+export interface NodeRunner {
+  /** Connects (host key verified) or throws NodeUnreachableError. */
+  open(node: NodeRef): Promise<NodeSession>;
+}
+
+// ── Store ───────────────────────────────────────────────────────────────────────────────
+
+export interface UpgradeRecord {
+  id: number;
+  environment: string;
+  release: string;
+  state: UpgradeState;
+  reason: string;
+  plan: Plan;
+  /** Bumped by every commit; a commit names the revision it was decided on. */
+  revision: number;
+  /** The wave index the upgrade is at (0-based). */
+  currentWave: number;
+  startedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WaveRecord {
+  upgradeId: number;
+  index: number;
+  service: string;
+  state: WaveState;
+  reason: string;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface UnitRecord {
+  id: number;
+  upgradeId: number;
+  wave: number;
+  /** Position in the plan; rollback runs newest (highest `startedSeq`) first. */
+  seq: number;
+  service: string;
+  node: string;
+  state: UnitState;
+  /** The phase running now, or the one that failed. */
+  phase: Phase | null;
+  /** Order in which units were dispatched, for rollback newest first. */
+  startedSeq: number | null;
+  exitCode: number | null;
+  outputTail: string;
+  versionBefore: string | null;
+  versionAfter: string | null;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface FailureRecord {
+  id: number;
+  upgradeId: number;
+  fingerprint: string;
+  service: string;
+  phase: Phase;
+  exitCode: number | null;
+  nodes: string[];
+  outputTail: string;
+  state: FailureState;
+  /** null while attribution is still running. */
+  culprit: Culprit | null;
+  ackedBy: string | null;
+  ackedAt: Date | null;
+  ackNote: string | null;
+  createdAt: Date;
+}
+
+export interface UpgradeSnapshot {
+  upgrade: UpgradeRecord;
+  waves: WaveRecord[];
+  units: UnitRecord[];
+  failures: FailureRecord[];
+}
+
+export type EngineEventType =
+  | 'upgrade.started'
+  | 'upgrade.paused'
+  | 'upgrade.resumed'
+  | 'upgrade.gated'
+  | 'upgrade.completed'
+  | 'upgrade.failed'
+  | 'upgrade.aborted'
+  | 'upgrade.rolling_back'
+  | 'upgrade.rolled_back'
+  | 'wave.started'
+  | 'wave.finished'
+  | 'unit.finished'
+  | 'failure.opened'
+  | 'failure.updated'
+  | 'failure.attributed'
+  | 'failure.acked'
+  | 'failure.resolved'
+  | 'bisect.progress'
+  | 'command';
+
+export interface EngineEvent {
+  id: number;
+  upgradeId: number;
+  type: EngineEventType;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+export type NewEvent = Omit<EngineEvent, 'id' | 'at' | 'upgradeId'>;
+
+/** Everything one decision changes, written in one transaction with its events. */
+export interface Change {
+  upgrade?: { state?: UpgradeState; reason?: string; currentWave?: number };
+  waves?: Array<Partial<Omit<WaveRecord, 'upgradeId' | 'service'>> & { index: number }>;
+  units?: Array<Partial<Omit<UnitRecord, 'upgradeId' | 'service' | 'node' | 'seq' | 'wave'>> & { id: number }>;
+  /** New failures (no id), or changes to existing ones (by id). */
+  failures?: Array<NewFailure | FailurePatch>;
+  /** Observed versions, kept per environment as the fleet's version map. */
+  versions?: Array<{ node: string; service: string; version: string }>;
+  events: NewEvent[];
+}
+
+export type NewFailure = Omit<FailureRecord, 'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'> & {
+  id?: undefined;
+};
+export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & { id: number };
+
+export interface NewUpgrade {
+  environment: string;
+  release: string;
+  plan: Plan;
+  startedBy: string;
+  reason: string;
+}
+
+export interface AuditEntry {
+  actor: Actor;
+  command: string;
+  args: Record<string, unknown>;
+  outcome: string;
+  upgradeId?: number | null;
+}
+
+export interface Store {
+  /** Creates the upgrade, its waves and units in state `planned`. Throws ActiveUpgradeExistsError. */
+  createUpgrade(input: NewUpgrade, event: NewEvent): Promise<UpgradeSnapshot>;
+  load(upgradeId: number): Promise<UpgradeSnapshot | undefined>;
+  /** Upgrades in an active state, optionally of one environment. */
+  active(environment?: string): Promise<UpgradeRecord[]>;
+  /** The newest upgrades, newest first. */
+  recent(limit: number, environment?: string): Promise<UpgradeRecord[]>;
+  /**
+   * Applies `change` atomically when the upgrade is still at `revision` (null: unconditionally),
+   * bumping the revision. Returns false, changing nothing, when another writer came first.
+   * Failure rows created here are returned in order with their new ids.
+   */
+  commit(upgradeId: number, revision: number | null, change: Change): Promise<{ ok: boolean; failureIds: number[] }>;
+  /** Records a phase's outcome of a unit without deciding anything (no revision bump). */
+  recordPhase(unitId: number, phase: Phase, result: PhaseResult): Promise<void>;
+  /** Takes or renews the driving lease; false when another live owner holds it. */
+  acquireLease(upgradeId: number, owner: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseLease(upgradeId: number, owner: string): Promise<void>;
+  /** Who holds the lease now, if anyone. */
+  leaseHolder(upgradeId: number, now: Date): Promise<string | undefined>;
+  /** The environment's version map: node → service → last observed version. */
+  versions(environment: string): Promise<Map<string, Map<string, string>>>;
+  failure(failureId: number): Promise<FailureRecord | undefined>;
+  audit(entry: AuditEntry): Promise<void>;
+  eventsAfter(cursor: number, limit: number): Promise<EngineEvent[]>;
+}

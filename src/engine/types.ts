@@ -1,0 +1,120 @@
+// The engine's vocabulary (PRODUCT.md, "Concepts"):
+//
+//   unit      one (service, node) pair: the unit of work. A controller running Keystone and
+//             Nova API is two units, upgraded in the services' dependency order.
+//   wave      a set of units upgraded together, followed by a gate (soak, or `step`).
+//   phase     drain → upgrade → health → undrain for each unit; `rollback` on demand;
+//             `version` reports what the unit runs.
+//   failure   one or more units that failed the same way (same fingerprint), with its
+//             offending commit (the culprit) and an ack state.
+//   event     a fact the engine stored with a state change; chat renders events.
+import type { Count, Phase, StrategyKind } from '../config/schema.js';
+
+export type { Phase, StrategyKind };
+
+export const UPGRADE_STATES = ['planned', 'running', 'paused', 'completed', 'failed', 'rolling_back', 'rolled_back', 'aborted'] as const;
+export type UpgradeState = (typeof UPGRADE_STATES)[number];
+export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = ['planned', 'running', 'paused', 'rolling_back'];
+
+/** pending → running → soaking | gated → done; failed when fail-fast stopped it. */
+export const WAVE_STATES = ['pending', 'running', 'soaking', 'gated', 'done', 'failed', 'rolled_back'] as const;
+export type WaveState = (typeof WAVE_STATES)[number];
+
+/**
+ * pending → running → done | failed | at_target (already at the target: skipped by version);
+ * failed → pending (retry) | skipped; done/failed/running → rolling_back → rolled_back | rollback_failed.
+ */
+export const UNIT_STATES = ['pending', 'running', 'done', 'failed', 'skipped', 'at_target', 'rolling_back', 'rolled_back', 'rollback_failed'] as const;
+export type UnitState = (typeof UNIT_STATES)[number];
+
+export const FAILURE_STATES = ['open', 'acked', 'resolved'] as const;
+export type FailureState = (typeof FAILURE_STATES)[number];
+
+export interface StrategyOptions {
+  kind: StrategyKind;
+  /** rolling: nodes per wave (N or N%). */
+  batch: Count;
+  /** waves: cumulative counts per service, e.g. [1, '10%', '50%', '100%']. */
+  waves: Count[];
+  /** Failed units a wave tolerates before dispatch stops (N or N% of the wave). */
+  maxFailures: Count;
+  /** Per role, fleet-wide: nodes that may be out of service at once. */
+  maxUnavailable: Count | undefined;
+  soakMs: number;
+  auto: boolean;
+  concurrency: number;
+}
+
+export interface NodeRef {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  roles: string[];
+  labels: Record<string, string>;
+}
+
+export interface UnitRef {
+  service: string;
+  node: string;
+}
+
+export interface PlannedWave {
+  index: number;
+  service: string;
+  units: UnitRef[];
+  /** Why this wave holds these units in this place (shown by `plan`). */
+  why: string;
+}
+
+export interface SkippedUnit extends UnitRef {
+  version: string;
+  why: string;
+}
+
+export interface Plan {
+  environment: string;
+  release: string;
+  from: string | undefined;
+  /** The commits the release deploys (`{{commit}}`, `{{fromCommit}}`); filled when the repo resolves them. */
+  commit: string | undefined;
+  fromCommit: string | undefined;
+  strategy: StrategyOptions;
+  /** Services in upgrade order (the `after:` graph, ties by name). */
+  order: string[];
+  waves: PlannedWave[];
+  skipped: SkippedUnit[];
+  /** Per service: which release its nodes run, before and after the plan. */
+  skew: Array<{ service: string; before: Record<string, number>; after: Record<string, number> }>;
+}
+
+export interface Culprit {
+  how: 'commit' | 'bisected' | 'suspects' | 'unknown';
+  sha: string | null;
+  shortSha: string | null;
+  subject: string | null;
+  authorName: string | null;
+  authorEmail: string | null;
+  probes: number;
+  /** For `suspects`: the candidate commits, newest first. For others: empty. */
+  suspects: Array<{ sha: string; subject: string; authorName: string; authorEmail: string }>;
+  /** A sentence for humans: "bisected in 6 probes", "cannot bisect: from already fails". */
+  note: string;
+}
+
+export interface PhaseResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdoutTail: string;
+  stderrTail: string;
+  durationMs: number;
+  /** The command did not finish: the connection dropped or the phase timed out. */
+  interrupted: 'timeout' | 'connection' | null;
+}
+
+export interface Actor {
+  /** `slack:U123`, `discord:5566…`, `cli:alice@host`, `console:alice`, `webhook:deploy`. */
+  id: string;
+  platform: 'slack' | 'discord' | 'cli' | 'console' | 'webhook' | 'engine';
+  name: string;
+}
