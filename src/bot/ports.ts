@@ -66,7 +66,11 @@ export interface DigestRuns {
 export interface ChatTransport {
   readonly platform: Platform;
   /** Posts (no ref yet) or edits (ref given); returns where the message lives. */
-  deliver(item: OutgoingMessage, existing: MessageRef | undefined, parent: MessageRef | undefined): Promise<MessageRef>;
+  deliver(
+    item: OutgoingMessage,
+    existing: MessageRef | undefined,
+    parent: MessageRef | undefined,
+  ): Promise<MessageRef>;
 }
 
 export class TransportError extends Error {

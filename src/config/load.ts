@@ -28,7 +28,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flag?: string):
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     throw new ConfigError(
-      [{ file, line: 0, column: 0, path: '', message: `cannot read the config (${(cause as Error).message}); run \`drover init\` to write an example` }],
+      [
+        {
+          file,
+          line: 0,
+          column: 0,
+          path: '',
+          message: `cannot read the config (${(cause as Error).message}); run \`drover init\` to write an example`,
+        },
+      ],
       { cause },
     );
   }
@@ -58,7 +66,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error.issues, file, locate));
   const config = expandPaths(parsed.data, env);
-  const problems = semanticIssues(config).map((issue) => ({ file, ...locate(issue.path, true), path: dotted(issue.path), message: issue.message }));
+  const problems = semanticIssues(config).map((issue) => ({
+    file,
+    ...locate(issue.path, true),
+    path: dotted(issue.path),
+    message: issue.message,
+  }));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -94,7 +107,10 @@ function rangeOf(root: unknown, path: PathKey[], preferKey: boolean): number | u
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
       if (!pair) return offset;
       const keyNode = pair.key as Node;
-      offset = last && preferKey ? keyNode.range?.[0] : ((pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0]);
+      offset =
+        last && preferKey
+          ? keyNode.range?.[0]
+          : ((pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0]);
       node = pair.value as Node;
     } else if (isSeq(node) && typeof key === 'number') {
       const item = node.items[key] as Node | undefined;
@@ -114,8 +130,10 @@ export function dotted(path: readonly PathKey[]): string {
 
 /** Environment overrides that apply on top of the file. */
 function withEnvironment(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const ssh = typeof raw.ssh === 'object' && raw.ssh !== null ? { ...(raw.ssh as Record<string, unknown>) } : raw.ssh;
-  if (env.DROVER_SSH_USER && typeof ssh === 'object' && ssh !== null) (ssh as Record<string, unknown>).user = env.DROVER_SSH_USER;
+  const ssh =
+    typeof raw.ssh === 'object' && raw.ssh !== null ? { ...(raw.ssh as Record<string, unknown>) } : raw.ssh;
+  if (env.DROVER_SSH_USER && typeof ssh === 'object' && ssh !== null)
+    (ssh as Record<string, unknown>).user = env.DROVER_SSH_USER;
   return { ...raw, ssh };
 }
 

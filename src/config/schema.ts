@@ -134,11 +134,14 @@ export const personSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   ssh: sshSchema,
-  services: z.record(name, z.strictObject({
-    roles: z.array(name).min(1),
-    after: z.array(name).default([]),
-    paths: z.array(z.string().min(1)).default([]),
-  })),
+  services: z.record(
+    name,
+    z.strictObject({
+      roles: z.array(name).min(1),
+      after: z.array(name).default([]),
+      paths: z.array(z.string().min(1)).default([]),
+    }),
+  ),
   releases: releasesSchema,
   phases: phasesSchema,
   strategy: strategySchema.default({}),

@@ -12,8 +12,16 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...serviceIssues(config),
     ...releaseIssues(config),
     ...environmentIssues(config),
-    ...(config.operators.slack.length + config.operators.discord.length + config.operators.discordRoles.length === 0
-      ? [{ path: ['operators'], message: 'no operators: list at least one Slack or Discord user who may run upgrades' }]
+    ...(config.operators.slack.length +
+      config.operators.discord.length +
+      config.operators.discordRoles.length ===
+    0
+      ? [
+          {
+            path: ['operators'],
+            message: 'no operators: list at least one Slack or Discord user who may run upgrades',
+          },
+        ]
       : []),
   ];
 }
@@ -24,18 +32,29 @@ function serviceIssues(config: Config): SemanticIssue[] {
   for (const [service, spec] of Object.entries(config.services)) {
     spec.after.forEach((dependency, index) => {
       if (!names.includes(dependency)) {
-        issues.push({ path: ['services', service, 'after', index], message: `unknown service "${dependency}" (known: ${names.join(', ')})` });
+        issues.push({
+          path: ['services', service, 'after', index],
+          message: `unknown service "${dependency}" (known: ${names.join(', ')})`,
+        });
       }
     });
   }
   const cycle = findCycle(config.services);
   if (cycle) {
-    issues.push({ path: ['services', cycle[0]!, 'after'], message: `dependency cycle: ${cycle.join(' → ')}` });
+    issues.push({
+      path: ['services', cycle[0]!, 'after'],
+      message: `dependency cycle: ${cycle.join(' → ')}`,
+    });
   }
-  const roles = new Set(Object.values(config.environments).flatMap((env) => env.nodes.flatMap((node) => node.roles)));
+  const roles = new Set(
+    Object.values(config.environments).flatMap((env) => env.nodes.flatMap((node) => node.roles)),
+  );
   for (const [service, spec] of Object.entries(config.services)) {
     if (!spec.roles.some((role) => roles.has(role))) {
-      issues.push({ path: ['services', service, 'roles'], message: `no node in any environment has a role of ${spec.roles.join(', ')}` });
+      issues.push({
+        path: ['services', service, 'roles'],
+        message: `no node in any environment has a role of ${spec.roles.join(', ')}`,
+      });
     }
   }
   return issues;
@@ -74,11 +93,18 @@ function releaseIssues(config: Config): SemanticIssue[] {
       issues.push({ path: ['releases', release, 'from'], message: `unknown release "${spec.from}"` });
     }
     if (!config.releases.order.includes(release)) {
-      issues.push({ path: ['releases', release], message: `release "${release}" is missing from releases.order` });
+      issues.push({
+        path: ['releases', release],
+        message: `release "${release}" is missing from releases.order`,
+      });
     }
   }
   config.releases.order.forEach((release, index) => {
-    if (!releases.has(release)) issues.push({ path: ['releases', 'order', index], message: `release "${release}" has no entry (ref) under releases` });
+    if (!releases.has(release))
+      issues.push({
+        path: ['releases', 'order', index],
+        message: `release "${release}" has no entry (ref) under releases`,
+      });
   });
   return issues;
 }
@@ -91,10 +117,16 @@ function environmentIssues(config: Config): SemanticIssue[] {
     env.nodes.forEach((node, index) => {
       const address = `${node.host}:${node.port ?? config.ssh.port}`;
       if (names.has(node.name)) {
-        issues.push({ path: ['environments', envName, 'nodes', index, 'name'], message: `duplicate node name "${node.name}" (also nodes.${names.get(node.name)})` });
+        issues.push({
+          path: ['environments', envName, 'nodes', index, 'name'],
+          message: `duplicate node name "${node.name}" (also nodes.${names.get(node.name)})`,
+        });
       } else names.set(node.name, index);
       if (addresses.has(address)) {
-        issues.push({ path: ['environments', envName, 'nodes', index, 'host'], message: `duplicate node address ${address} (also nodes.${addresses.get(address)})` });
+        issues.push({
+          path: ['environments', envName, 'nodes', index, 'host'],
+          message: `duplicate node address ${address} (also nodes.${addresses.get(address)})`,
+        });
       } else addresses.set(address, index);
     });
     if (env.canary !== undefined && !names.has(env.canary)) {
@@ -102,7 +134,10 @@ function environmentIssues(config: Config): SemanticIssue[] {
     }
     const strategy = { ...config.strategy, ...env.strategy };
     if (strategy.kind === 'waves' && !strategy.waves) {
-      issues.push({ path: ['environments', envName, 'strategy'], message: 'strategy kind "waves" needs a `waves:` list such as [1, 10%, 50%, 100%]' });
+      issues.push({
+        path: ['environments', envName, 'strategy'],
+        message: 'strategy kind "waves" needs a `waves:` list such as [1, 10%, 50%, 100%]',
+      });
     }
   }
   return issues;

@@ -34,5 +34,10 @@ export interface Upgrades {
   retry(actor: Actor, target: Target, node: string): Promise<UpgradeSnapshot>;
   skip(actor: Actor, target: Target, node: string): Promise<UpgradeSnapshot>;
   /** Acknowledges a failure (by id, else the newest open one of the target). */
-  ack(actor: Actor, failureId: number | undefined, note: string | undefined, target: Target): Promise<UpgradeSnapshot>;
+  ack(
+    actor: Actor,
+    failureId: number | undefined,
+    note: string | undefined,
+    target: Target,
+  ): Promise<UpgradeSnapshot>;
 }

@@ -151,7 +151,9 @@ export type NewEvent = Omit<EngineEvent, 'id' | 'at' | 'upgradeId'>;
 export interface Change {
   upgrade?: { state?: UpgradeState; reason?: string; currentWave?: number };
   waves?: Array<Partial<Omit<WaveRecord, 'upgradeId' | 'service'>> & { index: number }>;
-  units?: Array<Partial<Omit<UnitRecord, 'upgradeId' | 'service' | 'node' | 'seq' | 'wave'>> & { id: number }>;
+  units?: Array<
+    Partial<Omit<UnitRecord, 'upgradeId' | 'service' | 'node' | 'seq' | 'wave'>> & { id: number }
+  >;
   /** New failures (no id), or changes to existing ones (by id). */
   failures?: Array<NewFailure | FailurePatch>;
   /** Observed versions, kept per environment as the fleet's version map. */
@@ -159,10 +161,15 @@ export interface Change {
   events: NewEvent[];
 }
 
-export type NewFailure = Omit<FailureRecord, 'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'> & {
+export type NewFailure = Omit<
+  FailureRecord,
+  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'
+> & {
   id?: undefined;
 };
-export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & { id: number };
+export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & {
+  id: number;
+};
 
 export interface NewUpgrade {
   environment: string;
@@ -193,7 +200,11 @@ export interface Store {
    * bumping the revision. Returns false, changing nothing, when another writer came first.
    * Failure rows created here are returned in order with their new ids.
    */
-  commit(upgradeId: number, revision: number | null, change: Change): Promise<{ ok: boolean; failureIds: number[] }>;
+  commit(
+    upgradeId: number,
+    revision: number | null,
+    change: Change,
+  ): Promise<{ ok: boolean; failureIds: number[] }>;
   /** Records a phase's outcome of a unit without deciding anything (no revision bump). */
   recordPhase(unitId: number, phase: Phase, result: PhaseResult): Promise<void>;
   /** Takes or renews the driving lease; false when another live owner holds it. */

@@ -12,19 +12,51 @@ import type { Count, Phase, StrategyKind } from '../config/schema.js';
 
 export type { Phase, StrategyKind };
 
-export const UPGRADE_STATES = ['planned', 'running', 'paused', 'completed', 'failed', 'rolling_back', 'rolled_back', 'aborted'] as const;
+export const UPGRADE_STATES = [
+  'planned',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'rolling_back',
+  'rolled_back',
+  'aborted',
+] as const;
 export type UpgradeState = (typeof UPGRADE_STATES)[number];
-export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = ['planned', 'running', 'paused', 'rolling_back'];
+export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = [
+  'planned',
+  'running',
+  'paused',
+  'rolling_back',
+];
 
 /** pending → running → soaking | gated → done; failed when fail-fast stopped it. */
-export const WAVE_STATES = ['pending', 'running', 'soaking', 'gated', 'done', 'failed', 'rolled_back'] as const;
+export const WAVE_STATES = [
+  'pending',
+  'running',
+  'soaking',
+  'gated',
+  'done',
+  'failed',
+  'rolled_back',
+] as const;
 export type WaveState = (typeof WAVE_STATES)[number];
 
 /**
  * pending → running → done | failed | at_target (already at the target: skipped by version);
  * failed → pending (retry) | skipped; done/failed/running → rolling_back → rolled_back | rollback_failed.
  */
-export const UNIT_STATES = ['pending', 'running', 'done', 'failed', 'skipped', 'at_target', 'rolling_back', 'rolled_back', 'rollback_failed'] as const;
+export const UNIT_STATES = [
+  'pending',
+  'running',
+  'done',
+  'failed',
+  'skipped',
+  'at_target',
+  'rolling_back',
+  'rolled_back',
+  'rollback_failed',
+] as const;
 export type UnitState = (typeof UNIT_STATES)[number];
 
 export const FAILURE_STATES = ['open', 'acked', 'resolved'] as const;

@@ -1,0 +1,116 @@
+// A Draft is the Change a decision is building, over an effective view of the snapshot:
+// every patch is checked against the transition tables and visible to later steps.
+import type {
+  Change,
+  FailurePatch,
+  FailureRecord,
+  NewEvent,
+  NewFailure,
+  UnitRecord,
+  UpgradeSnapshot,
+  WaveRecord,
+} from './ports.js';
+import { checkedUnit, checkedUpgrade, checkedWave } from './transitions.js';
+import type { UnitState, UpgradeState, WaveState } from './types.js';
+
+type UnitPatch = NonNullable<Change['units']>[number];
+type WavePatch = NonNullable<Change['waves']>[number];
+
+export class Draft {
+  readonly units = new Map<number, UnitRecord>();
+  readonly waves: WaveRecord[];
+  readonly failures: FailureRecord[];
+  state: UpgradeState;
+  currentWave: number;
+  private readonly unitPatches = new Map<number, UnitPatch>();
+  private readonly wavePatches = new Map<number, WavePatch>();
+  private readonly failurePatches = new Map<number, FailurePatch>();
+  readonly newFailures: NewFailure[] = [];
+  private upgradePatch: Change['upgrade'] = undefined;
+  private readonly versions: NonNullable<Change['versions']> = [];
+  private readonly events: NewEvent[] = [];
+
+  constructor(readonly snapshot: UpgradeSnapshot) {
+    for (const unit of snapshot.units) this.units.set(unit.id, { ...unit });
+    this.waves = snapshot.waves.map((wave) => ({ ...wave }));
+    this.failures = snapshot.failures.map((failure) => ({ ...failure, nodes: [...failure.nodes] }));
+    this.state = snapshot.upgrade.state;
+    this.currentWave = snapshot.upgrade.currentWave;
+  }
+
+  get id(): number {
+    return this.snapshot.upgrade.id;
+  }
+
+  setUpgrade(state: UpgradeState, reason: string, event?: NewEvent): void {
+    checkedUpgrade(this.id, this.state, state);
+    this.state = state;
+    this.upgradePatch = { ...this.upgradePatch, state, reason };
+    if (event) this.events.push(event);
+  }
+
+  setCurrentWave(index: number): void {
+    this.currentWave = index;
+    this.upgradePatch = { ...this.upgradePatch, currentWave: index };
+  }
+
+  setWave(index: number, state: WaveState, patch: Omit<WavePatch, 'index' | 'state'> = {}): void {
+    const wave = this.waves[index]!;
+    checkedWave(index, wave.state, state);
+    Object.assign(wave, patch, { state });
+    this.wavePatches.set(index, { ...this.wavePatches.get(index), ...patch, index, state });
+  }
+
+  setUnit(id: number, patch: Omit<UnitPatch, 'id'> & { state?: UnitState }): UnitRecord {
+    const unit = this.units.get(id)!;
+    if (patch.state !== undefined) checkedUnit(`${unit.service}@${unit.node}`, unit.state, patch.state);
+    Object.assign(unit, patch);
+    this.unitPatches.set(id, { ...this.unitPatches.get(id), ...patch, id });
+    return unit;
+  }
+
+  patchFailure(id: number, patch: Omit<FailurePatch, 'id'>): void {
+    const failure = this.failures.find((f) => f.id === id)!;
+    Object.assign(failure, patch);
+    this.failurePatches.set(id, { ...this.failurePatches.get(id), ...patch, id });
+  }
+
+  addFailure(failure: NewFailure): void {
+    this.newFailures.push(failure);
+  }
+
+  observeVersion(node: string, service: string, version: string): void {
+    this.versions.push({ node, service, version });
+  }
+
+  emit(event: NewEvent): void {
+    this.events.push(event);
+  }
+
+  unitsOfWave(index: number): UnitRecord[] {
+    return [...this.units.values()].filter((unit) => unit.wave === index).sort((a, b) => a.seq - b.seq);
+  }
+
+  isEmpty(): boolean {
+    return (
+      this.upgradePatch === undefined &&
+      this.unitPatches.size === 0 &&
+      this.wavePatches.size === 0 &&
+      this.failurePatches.size === 0 &&
+      this.newFailures.length === 0 &&
+      this.versions.length === 0 &&
+      this.events.length === 0
+    );
+  }
+
+  toChange(): Change {
+    return {
+      upgrade: this.upgradePatch,
+      waves: [...this.wavePatches.values()],
+      units: [...this.unitPatches.values()],
+      failures: [...this.newFailures, ...this.failurePatches.values()],
+      versions: this.versions,
+      events: this.events,
+    };
+  }
+}

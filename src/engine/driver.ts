@@ -1,0 +1,186 @@
+// The thin loop that drives one upgrade: hold the lease, load, decide, commit, perform.
+// Everything it does comes from `decide`; it only runs units and attributions and waits.
+import { type DecideContext, decide } from './decide.js';
+import type { Observations, UnitOutcome } from './observe.js';
+import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
+import { runUnit, type UnitDeps } from './run-unit.js';
+import { TERMINAL_UPGRADE } from './transitions.js';
+import type { Culprit, NodeRef } from './types.js';
+
+export interface Attributor {
+  attribute(
+    failure: FailureRecord,
+    snapshot: UpgradeSnapshot,
+    progress: (event: NewEvent) => void,
+  ): Promise<Culprit>;
+}
+
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
+  clock: Clock;
+  owner: string;
+  nodes: Map<string, NodeRef>;
+  context: DecideContext;
+  attributor: Attributor;
+  atTarget: (snapshot: UpgradeSnapshot, version: string) => boolean;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+export type DriveUntil = 'resting' | 'terminal';
+
+/** Nothing will happen without an operator: finished, paused, or waiting for `step`, with every failure attributed. */
+export function isResting(snapshot: UpgradeSnapshot): boolean {
+  const { state } = snapshot.upgrade;
+  const busy = snapshot.units.some(
+    (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
+  );
+  const attributing = snapshot.failures.some((failure) => failure.culprit === null);
+  if (busy || attributing) return false;
+  if (TERMINAL_UPGRADE.includes(state) || state === 'paused') return true;
+  return state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated';
+}
+
+export async function drive(
+  upgradeId: number,
+  deps: DriverDeps,
+  until: DriveUntil,
+  signal?: AbortSignal,
+): Promise<UpgradeSnapshot> {
+  const leaseMs = deps.leaseMs ?? 30_000;
+  const pollMs = deps.pollMs ?? 500;
+  const inFlight = new Map<number, Promise<void>>();
+  const attributing = new Set<number>();
+  let results: UnitOutcome[] = [];
+  let culprits: Observations['culprits'] = [];
+  let wake: () => void = () => undefined;
+  const woken = () => wake();
+  let leaseCheckedAt = 0;
+  let holding = false;
+
+  try {
+    for (;;) {
+      const now = deps.clock.now();
+      if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
+        holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
+        leaseCheckedAt = now.getTime();
+      }
+      const snapshot = await deps.store.load(upgradeId);
+      if (!snapshot) throw new Error(`upgrade #${upgradeId} does not exist`);
+      if (!holding) {
+        if (stop(snapshot, until, signal)) return snapshot;
+        await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
+        continue;
+      }
+      const batch = { results, culprits };
+      results = [];
+      culprits = [];
+      const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
+      if (decision.change) {
+        const { ok } = await deps.store.commit(upgradeId, snapshot.upgrade.revision, decision.change);
+        if (!ok) {
+          results = [...batch.results, ...results];
+          culprits = [...batch.culprits, ...culprits];
+          continue;
+        }
+      }
+      const fresh = decision.change ? await deps.store.load(upgradeId) : snapshot;
+      if (!fresh) throw new Error(`upgrade #${upgradeId} disappeared`);
+      for (const job of decision.dispatch) {
+        const unit = fresh.units.find((u) => u.id === job.unitId)!;
+        const node = deps.nodes.get(unit.node)!;
+        const task = runUnit(
+          { unit, node, plan: fresh.upgrade.plan, dispatch: job },
+          { ...deps, now: () => deps.clock.now(), atTarget: (version) => deps.atTarget(fresh, version) },
+        ).then(
+          (outcome) => {
+            results.push(outcome);
+          },
+          (error: unknown) => {
+            results.push(crashed(job.unitId, job.kind, error, deps.clock.now()));
+          },
+        );
+        inFlight.set(
+          job.unitId,
+          task.finally(() => {
+            inFlight.delete(job.unitId);
+            woken();
+          }),
+        );
+      }
+      for (const failure of fresh.failures) {
+        if (failure.culprit !== null || attributing.has(failure.id)) continue;
+        attributing.add(failure.id);
+        void attribute(failure, fresh, deps, upgradeId).then((culprit) => {
+          culprits.push({ failureId: failure.id, culprit });
+          attributing.delete(failure.id);
+          woken();
+        });
+      }
+      if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
+        continue;
+      if (inFlight.size === 0 && attributing.size === 0 && stop(fresh, until, signal)) return fresh;
+      const sleepMs = decision.wakeAt
+        ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
+        : pollMs;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        deps.clock.sleep(sleepMs, signal).then(resolve, resolve);
+      });
+      wake = () => undefined;
+    }
+  } finally {
+    await Promise.allSettled(inFlight.values());
+    if (holding) await deps.store.releaseLease(upgradeId, deps.owner);
+  }
+}
+
+function stop(snapshot: UpgradeSnapshot, until: DriveUntil, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted) return true;
+  if (TERMINAL_UPGRADE.includes(snapshot.upgrade.state)) return isResting(snapshot);
+  return until === 'resting' && isResting(snapshot);
+}
+
+async function attribute(
+  failure: FailureRecord,
+  snapshot: UpgradeSnapshot,
+  deps: DriverDeps,
+  upgradeId: number,
+): Promise<Culprit> {
+  try {
+    return await deps.attributor.attribute(failure, snapshot, (event) => {
+      void deps.store.commit(upgradeId, null, { events: [event] });
+    });
+  } catch (error) {
+    return {
+      how: 'unknown',
+      sha: null,
+      shortSha: null,
+      subject: null,
+      authorName: null,
+      authorEmail: null,
+      probes: 0,
+      suspects: [],
+      note: `attribution failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+function crashed(unitId: number, kind: 'upgrade' | 'rollback', error: unknown, now: Date): UnitOutcome {
+  return {
+    unitId,
+    kind,
+    outcome: 'failed',
+    phase: kind === 'rollback' ? 'rollback' : null,
+    result: {
+      exitCode: null,
+      signal: null,
+      stdoutTail: '',
+      stderrTail: error instanceof Error ? error.message : String(error),
+      durationMs: 0,
+      interrupted: null,
+    },
+    versionBefore: null,
+    versionAfter: null,
+    finishedAt: now,
+  };
+}

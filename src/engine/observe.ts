@@ -1,0 +1,161 @@
+// What a decision learns from this process: finished units and found culprits. Turned into
+// unit states, versions, failures grouped by fingerprint, and the events chat renders.
+import type { DecideContext } from './decide.js';
+import type { Draft } from './draft.js';
+import { fingerprint } from './fingerprint.js';
+import type { Culprit, Phase, PhaseResult } from './types.js';
+
+export interface UnitOutcome {
+  unitId: number;
+  kind: 'upgrade' | 'rollback';
+  /** done: every phase passed; at_target: `version` showed the target already; interrupted: re-probe. */
+  outcome: 'done' | 'at_target' | 'failed' | 'interrupted';
+  /** The failing (or interrupted) phase. */
+  phase: Phase | null;
+  result: PhaseResult | null;
+  versionBefore: string | null;
+  versionAfter: string | null;
+  finishedAt: Date;
+}
+
+export interface Observations {
+  /** Units this process is running right now. */
+  inFlight: ReadonlySet<number>;
+  results: UnitOutcome[];
+  culprits: Array<{ failureId: number; culprit: Culprit }>;
+}
+
+export const NO_OBSERVATIONS: Observations = { inFlight: new Set(), results: [], culprits: [] };
+
+export function describeResult(phase: Phase | null, result: PhaseResult | null): string {
+  if (!result) return `${phase ?? 'connect'} failed`;
+  if (result.interrupted === 'timeout')
+    return `${phase} timed out after ${Math.round(result.durationMs / 1000)}s`;
+  if (result.interrupted === 'connection') return `connection dropped during ${phase}`;
+  if (result.signal) return `${phase} killed by ${result.signal}`;
+  return `${phase} exited ${result.exitCode}`;
+}
+
+export function applyObservations(
+  draft: Draft,
+  observations: Observations,
+  context: DecideContext,
+  now: Date,
+): void {
+  const fresh = new Map<string, number>();
+  for (const outcome of observations.results) {
+    const unit = draft.units.get(outcome.unitId);
+    if (!unit) continue;
+    const stillOurs =
+      outcome.kind === 'upgrade'
+        ? unit.state === 'running'
+        : unit.state === 'rolling_back' && unit.phase === 'rollback';
+    if (!stillOurs) continue;
+    if (outcome.versionBefore !== null && unit.versionBefore === null)
+      draft.setUnit(unit.id, { versionBefore: outcome.versionBefore });
+    if (outcome.outcome === 'interrupted') continue;
+    const output = outcome.result
+      ? [outcome.result.stdoutTail, outcome.result.stderrTail].filter(Boolean).join('\n')
+      : '';
+    const ok = outcome.outcome === 'done' || outcome.outcome === 'at_target';
+    if (outcome.kind === 'rollback') {
+      draft.setUnit(unit.id, {
+        state: ok ? 'rolled_back' : 'rollback_failed',
+        finishedAt: outcome.finishedAt,
+        exitCode: outcome.result?.exitCode ?? null,
+        outputTail: output,
+      });
+      if (ok && draft.snapshot.upgrade.plan.from)
+        draft.observeVersion(unit.node, unit.service, draft.snapshot.upgrade.plan.from);
+    } else if (ok) {
+      draft.setUnit(unit.id, {
+        state: outcome.outcome,
+        phase: null,
+        exitCode: 0,
+        outputTail: output,
+        finishedAt: outcome.finishedAt,
+        versionAfter: outcome.versionAfter,
+      });
+      if (outcome.versionAfter) draft.observeVersion(unit.node, unit.service, outcome.versionAfter);
+    } else {
+      draft.setUnit(unit.id, {
+        state: 'failed',
+        phase: outcome.phase,
+        exitCode: outcome.result?.exitCode ?? null,
+        outputTail: output,
+        finishedAt: outcome.finishedAt,
+      });
+    }
+    draft.emit({
+      type: 'unit.finished',
+      data: {
+        unitId: unit.id,
+        node: unit.node,
+        service: unit.service,
+        state: unit.state,
+        kind: outcome.kind,
+      },
+    });
+    if (ok) continue;
+
+    const phase = outcome.phase ?? (outcome.kind === 'rollback' ? 'rollback' : 'drain');
+    const print = fingerprint({
+      service: unit.service,
+      phase,
+      exitCode: outcome.result?.exitCode ?? null,
+      output: `${describeResult(phase, outcome.result)}\n${output}`,
+      node: unit.node,
+      host: context.hosts.get(unit.node) ?? unit.node,
+    });
+    const existing = draft.failures.find((failure) => failure.fingerprint === print);
+    if (existing) {
+      const nodes = existing.nodes.includes(unit.node) ? existing.nodes : [...existing.nodes, unit.node];
+      draft.patchFailure(existing.id, {
+        nodes,
+        state: existing.state === 'resolved' ? 'open' : existing.state,
+      });
+      draft.emit({ type: 'failure.updated', data: { failureId: existing.id, node: unit.node } });
+    } else if (fresh.has(print)) {
+      const failure = draft.newFailures[fresh.get(print)!]!;
+      if (!failure.nodes.includes(unit.node)) failure.nodes.push(unit.node);
+    } else {
+      fresh.set(print, draft.newFailures.length);
+      draft.addFailure({
+        fingerprint: print,
+        service: unit.service,
+        phase,
+        exitCode: outcome.result?.exitCode ?? null,
+        nodes: [unit.node],
+        outputTail: `${describeResult(phase, outcome.result)}\n${output}`.trim(),
+      });
+      draft.emit({
+        type: 'failure.opened',
+        data: { fingerprint: print, node: unit.node, service: unit.service, phase },
+      });
+    }
+  }
+  for (const { failureId, culprit } of observations.culprits) {
+    if (!draft.failures.some((failure) => failure.id === failureId)) continue;
+    draft.patchFailure(failureId, { culprit });
+    draft.emit({ type: 'failure.attributed', data: { failureId, how: culprit.how, sha: culprit.sha } });
+  }
+  void now;
+}
+
+/** A failure whose every node has since succeeded (retry), been skipped or rolled back is resolved. */
+export function resolveRecoveredFailures(draft: Draft): void {
+  for (const failure of draft.failures) {
+    if (failure.state === 'resolved') continue;
+    const recovered = failure.nodes.every((node) =>
+      [...draft.units.values()].some(
+        (unit) =>
+          unit.node === node &&
+          unit.service === failure.service &&
+          ['done', 'skipped', 'at_target', 'rolled_back'].includes(unit.state),
+      ),
+    );
+    if (!recovered) continue;
+    draft.patchFailure(failure.id, { state: 'resolved' });
+    draft.emit({ type: 'failure.resolved', data: { failureId: failure.id } });
+  }
+}

@@ -1,0 +1,202 @@
+// The planner: pure and deterministic. Same config, versions and options → same plan.
+import type { Config, NodeConfig } from '../config/schema.js';
+import { PlanRefusedError } from '../errors.js';
+import type { StartOptions } from './api.js';
+import { checkSkew, releaseOf } from './skew.js';
+import { cumulativeWaves, resolveCount, resolveLimit, resolveStrategy } from './strategy.js';
+import type { Plan, PlannedWave, SkippedUnit, StrategyOptions, UnitRef } from './types.js';
+
+export interface PlanInput {
+  config: Config;
+  environment: string;
+  release: string;
+  options: StartOptions;
+  /** Last observed versions: node → service → version (release name or commit sha). */
+  versions: Map<string, Map<string, string>>;
+  commit?: string | undefined;
+  fromCommit?: string | undefined;
+}
+
+export function environmentOf(config: Config, name: string | undefined): string {
+  const names = Object.keys(config.environments);
+  if (name === undefined) {
+    if (names.length === 1) return names[0]!;
+    throw new PlanRefusedError(`say which environment: env=${names.join('|')}`);
+  }
+  if (!(name in config.environments))
+    throw new PlanRefusedError(`unknown environment "${name}" (known: ${names.join(', ')})`);
+  return name;
+}
+
+export function makePlan(input: PlanInput): Plan {
+  const { config, environment, release } = input;
+  const env = config.environments[environment];
+  if (!env) throw new PlanRefusedError(`unknown environment "${environment}"`);
+  const spec = config.releases.named[release];
+  if (!spec)
+    throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
+  const from = spec.from ?? previousRelease(config.releases.order, release);
+  const strategy = resolveStrategy(config, environment, input.options);
+  checkAvailability(strategy, env.nodes);
+
+  const order = serviceOrder(config, env.nodes);
+  const skipped: SkippedUnit[] = [];
+  const pending = new Map<string, UnitRef[]>();
+  for (const service of order) {
+    const nodes = nodesOf(config, service, env.nodes, env.canary);
+    const todo: UnitRef[] = [];
+    for (const node of nodes) {
+      const version = input.versions.get(node.name)?.get(service);
+      if (version !== undefined && releaseOf(version, input) === release) {
+        skipped.push({ service, node: node.name, version, why: `already at ${release}` });
+      } else todo.push({ service, node: node.name });
+    }
+    pending.set(service, todo);
+  }
+  const skew = checkSkew({
+    config,
+    environment,
+    release,
+    from,
+    order,
+    versions: input.versions,
+    commit: input.commit,
+    fromCommit: input.fromCommit,
+  });
+  return {
+    environment,
+    release,
+    from,
+    commit: input.commit,
+    fromCommit: input.fromCommit,
+    strategy,
+    order,
+    waves: planWaves(strategy, order, pending, config),
+    skipped,
+    skew,
+  };
+}
+
+function previousRelease(order: string[], release: string): string | undefined {
+  const index = order.indexOf(release);
+  return index > 0 ? order[index - 1] : undefined;
+}
+
+/** Services with nodes in this environment, in `after:` order, ties by name. */
+export function serviceOrder(config: Config, nodes: NodeConfig[]): string[] {
+  const roles = new Set(nodes.flatMap((node) => node.roles));
+  const present = Object.keys(config.services)
+    .filter((service) => config.services[service]!.roles.some((role) => roles.has(role)))
+    .sort();
+  const order: string[] = [];
+  const placed = new Set<string>();
+  while (order.length < present.length) {
+    const ready = present.find(
+      (service) =>
+        !placed.has(service) &&
+        config.services[service]!.after.every((dep) => placed.has(dep) || !present.includes(dep)),
+    );
+    if (!ready) throw new PlanRefusedError('the services’ after: graph has a cycle');
+    order.push(ready);
+    placed.add(ready);
+  }
+  return order;
+}
+
+function nodesOf(
+  config: Config,
+  service: string,
+  nodes: NodeConfig[],
+  canary: string | undefined,
+): NodeConfig[] {
+  const roles = config.services[service]!.roles;
+  const mine = nodes
+    .filter((node) => node.roles.some((role) => roles.includes(role)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const first = mine.findIndex((node) => node.name === canary);
+  if (first > 0) mine.unshift(...mine.splice(first, 1));
+  return mine;
+}
+
+function planWaves(
+  strategy: StrategyOptions,
+  order: string[],
+  pending: Map<string, UnitRef[]>,
+  config: Config,
+): PlannedWave[] {
+  const waves: PlannedWave[] = [];
+  const after = (service: string) => {
+    const deps = config.services[service]!.after;
+    return deps.length > 0 ? `after ${deps.join(', ')}` : 'no dependencies';
+  };
+  if (strategy.kind === 'all-at-once') {
+    const units = order.flatMap((service) => pending.get(service) ?? []);
+    if (units.length > 0) {
+      waves.push({
+        index: 0,
+        service: order.filter((s) => (pending.get(s) ?? []).length > 0).join(','),
+        units,
+        why: 'all at once, in dependency order',
+      });
+    }
+    return waves;
+  }
+  for (const service of order) {
+    const units = pending.get(service) ?? [];
+    if (units.length === 0) continue;
+    const sizes =
+      strategy.kind === 'waves'
+        ? cumulativeWaves(strategy.waves, units.length)
+        : rollingSizes(Math.max(1, resolveCount(strategy.batch, units.length)), units.length);
+    let done = 0;
+    sizes.forEach((size, index) => {
+      const canary = strategy.kind === 'waves' && index === 0 && sizes.length > 1;
+      const label = canary
+        ? 'canary'
+        : strategy.kind === 'waves'
+          ? `wave ${index + 1}/${sizes.length}`
+          : `batch ${index + 1}/${sizes.length}`;
+      waves.push({
+        index: waves.length,
+        service,
+        units: units.slice(done, size),
+        why: `${service} ${label}; ${after(service)}`,
+      });
+      done = size;
+    });
+  }
+  return waves;
+}
+
+function rollingSizes(batch: number, total: number): number[] {
+  const sizes: number[] = [];
+  for (let done = batch; done < total + batch; done += batch) sizes.push(Math.min(done, total));
+  return sizes;
+}
+
+function checkAvailability(strategy: StrategyOptions, nodes: NodeConfig[]): void {
+  if (strategy.maxUnavailable === undefined) return;
+  for (const role of new Set(nodes.flatMap((node) => node.roles))) {
+    const total = nodes.filter((node) => node.roles.includes(role)).length;
+    if (resolveLimit(strategy.maxUnavailable, total) < 1) {
+      throw new PlanRefusedError(
+        `maxUnavailable ${strategy.maxUnavailable} of ${total} ${role} node(s) allows none to be upgraded; raise it to at least 1`,
+      );
+    }
+  }
+}
+
+/** Per role: how many of its nodes may be out of service at once (Infinity when unlimited). */
+export function unavailableLimits(strategy: StrategyOptions, nodes: NodeConfig[]): Map<string, number> {
+  const limits = new Map<string, number>();
+  for (const role of new Set(nodes.flatMap((node) => node.roles))) {
+    const total = nodes.filter((node) => node.roles.includes(role)).length;
+    limits.set(
+      role,
+      strategy.maxUnavailable === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(1, resolveLimit(strategy.maxUnavailable, total)),
+    );
+  }
+  return limits;
+}

@@ -1,0 +1,72 @@
+// The skew policy: releases are ordered; a plan may neither skip a release nor leave
+// services more than `maxSkew` releases apart while it runs.
+import type { Config } from '../config/schema.js';
+import { PlanRefusedError } from '../errors.js';
+import type { Plan } from './types.js';
+
+interface VersionNames {
+  config: Config;
+  release: string;
+  from?: string | undefined;
+  commit?: string | undefined;
+  fromCommit?: string | undefined;
+}
+
+const sameCommit = (a: string, b: string | undefined) => b !== undefined && a.length >= 7 && b.startsWith(a);
+
+/** The release a reported version stands for: a release name, or the target's or from's commit. */
+export function releaseOf(version: string, names: VersionNames): string | undefined {
+  const trimmed = version.trim();
+  if (names.config.releases.order.includes(trimmed)) return trimmed;
+  if (sameCommit(trimmed, names.commit)) return names.release;
+  if (sameCommit(trimmed, names.fromCommit))
+    return names.from ?? names.config.releases.named[names.release]?.from;
+  return undefined;
+}
+
+export interface SkewInput extends VersionNames {
+  environment: string;
+  order: string[];
+  versions: Map<string, Map<string, string>>;
+}
+
+export function checkSkew(input: SkewInput): Plan['skew'] {
+  const { config, release, from } = input;
+  const rank = (name: string) => config.releases.order.indexOf(name);
+  const target = rank(release);
+  const env = config.environments[input.environment]!;
+  const problems: string[] = [];
+  const skew: Plan['skew'] = [];
+  let lowest: { rank: number; who: string } | undefined;
+  for (const service of input.order) {
+    const roles = config.services[service]!.roles;
+    const before: Record<string, number> = {};
+    const after: Record<string, number> = {};
+    for (const node of env.nodes.filter((n) => n.roles.some((role) => roles.includes(role)))) {
+      const reported = input.versions.get(node.name)?.get(service);
+      const current = reported === undefined ? (from ?? 'unknown') : (releaseOf(reported, input) ?? reported);
+      before[current] = (before[current] ?? 0) + 1;
+      after[release] = (after[release] ?? 0) + 1;
+      const at = rank(current);
+      if (at < 0) continue;
+      if (at > target) problems.push(`${service} on ${node.name} runs ${current}, newer than ${release}`);
+      else if (at < target && current !== from) {
+        problems.push(
+          `${service} on ${node.name} runs ${current}; ${release} upgrades from ${from ?? 'nothing'}: upgrade to ${from ?? 'it'} first`,
+        );
+      }
+      if (!lowest || at < lowest.rank) lowest = { rank: at, who: `${service} on ${node.name} (${current})` };
+    }
+    skew.push({ service, before, after });
+  }
+  if (problems.length > 0)
+    throw new PlanRefusedError(
+      `refused by the skew policy: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+    );
+  if (lowest && target - lowest.rank > config.releases.maxSkew) {
+    throw new PlanRefusedError(
+      `refused by the skew policy: ${release} would run beside ${lowest.who}, ${target - lowest.rank} releases apart (maxSkew ${config.releases.maxSkew})`,
+    );
+  }
+  return skew;
+}

@@ -1,0 +1,137 @@
+// The engine's API (api.ts) over the store: plans, starts, and verbs that are decided purely
+// (verbs.ts) and committed at the revision they were decided on.
+import type { Config } from '../config/schema.js';
+import { NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
+import type { StartOptions, Target, Upgrades } from './api.js';
+import { environmentOf, makePlan } from './plan.js';
+import type { Clock, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import type { Actor, Plan } from './types.js';
+import { applyVerb, type VerbRequest } from './verbs.js';
+
+/** Resolves release refs to commits (the deploy repository). */
+export interface RefResolver {
+  resolve(ref: string): Promise<string>;
+}
+
+export interface UpgradesDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  /** Absent when the deploy repository is not available: commits stay unresolved. */
+  refs?: RefResolver | undefined;
+  /** Called after a change that the driving process should act on. */
+  kick?: (upgradeId: number) => void;
+}
+
+export function createUpgrades(deps: UpgradesDeps): Upgrades {
+  const { config, store, clock } = deps;
+  const kick = (id: number) => deps.kick?.(id);
+
+  async function plan(release: string, options: StartOptions): Promise<Plan> {
+    const environment = environmentOf(config, options.environment);
+    const spec = config.releases.named[release];
+    if (!spec)
+      throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
+    const from = spec.from ?? config.releases.order[config.releases.order.indexOf(release) - 1];
+    const resolve = async (ref: string) => {
+      if (!deps.refs) return undefined;
+      try {
+        return await deps.refs.resolve(ref);
+      } catch (cause) {
+        throw new PlanRefusedError(
+          `cannot resolve ${ref} in ${config.releases.repo}: ${(cause as Error).message}`,
+        );
+      }
+    };
+    const commit = options.commit ? await resolve(options.commit) : await resolve(spec.ref);
+    const fromRef = from ? config.releases.named[from]?.ref : undefined;
+    const fromCommit = fromRef ? await resolve(fromRef) : undefined;
+    const versions = await store.versions(environment);
+    return makePlan({ config, environment, release, options, versions, commit, fromCommit });
+  }
+
+  async function find(target: Target, allowFinished: boolean): Promise<UpgradeRecord> {
+    if (target.upgradeId !== undefined) {
+      const snapshot = await store.load(target.upgradeId);
+      if (!snapshot) throw new NotFoundError(`no upgrade #${target.upgradeId}`);
+      return snapshot.upgrade;
+    }
+    const active = await store.active(target.environment);
+    if (active.length === 1) return active[0]!;
+    if (active.length > 1)
+      throw new RefusedError(
+        `several upgrades are active (${active.map((u) => `#${u.id} ${u.environment}`).join(', ')}): say env=…`,
+      );
+    if (allowFinished) {
+      const [latest] = await store.recent(1, target.environment);
+      if (latest) return latest;
+    }
+    throw new NotFoundError(`no active upgrade${target.environment ? ` in ${target.environment}` : ''}`);
+  }
+
+  async function act(actor: Actor, target: Target, request: VerbRequest): Promise<UpgradeSnapshot> {
+    const record = await find(target, request.verb === 'rollback' || request.verb === 'ack');
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const snapshot = await store.load(record.id);
+      if (!snapshot) throw new NotFoundError(`no upgrade #${record.id}`);
+      const requireAck = config.environments[snapshot.upgrade.environment]?.requireAck ?? false;
+      const change = applyVerb(snapshot, request, actor, clock.now(), requireAck);
+      const { ok } = await store.commit(record.id, snapshot.upgrade.revision, change);
+      if (ok) {
+        kick(record.id);
+        return (await store.load(record.id))!;
+      }
+    }
+    throw new RefusedError(`upgrade #${record.id} is changing too fast to ${request.verb}; try again`);
+  }
+
+  return {
+    plan,
+    async start(actor, release, options) {
+      const planned = await plan(release, options);
+      const snapshot = await store.createUpgrade(
+        {
+          environment: planned.environment,
+          release,
+          plan: planned,
+          startedBy: actor.name,
+          reason: `started by ${actor.name}`,
+        },
+        { type: 'command', data: { verb: 'start', actor: actor.id, name: actor.name } },
+      );
+      kick(snapshot.upgrade.id);
+      return snapshot;
+    },
+    async status(target) {
+      if (target.upgradeId !== undefined || target.environment !== undefined) {
+        const active = target.upgradeId === undefined ? await store.active(target.environment) : [];
+        const ids = target.upgradeId !== undefined ? [target.upgradeId] : active.map((u) => u.id);
+        if (ids.length === 0) ids.push(...(await store.recent(1, target.environment)).map((u) => u.id));
+        return loadAll(store, ids);
+      }
+      const active = await store.active();
+      const ids = active.length > 0 ? active.map((u) => u.id) : (await store.recent(1)).map((u) => u.id);
+      return loadAll(store, ids);
+    },
+    step: (actor, target) => act(actor, target, { verb: 'step' }),
+    pause: (actor, target) => act(actor, target, { verb: 'pause' }),
+    resume: (actor, target) => act(actor, target, { verb: 'resume' }),
+    abort: (actor, target) => act(actor, target, { verb: 'abort' }),
+    rollback: (actor, target, scope) => act(actor, target, { verb: 'rollback', scope }),
+    retry: (actor, target, node) => act(actor, target, { verb: 'retry', node }),
+    skip: (actor, target, node) => act(actor, target, { verb: 'skip', node }),
+    async ack(actor, failureId, note, target) {
+      if (failureId !== undefined && target.upgradeId === undefined) {
+        const failure = await store.failure(failureId);
+        if (!failure) throw new NotFoundError(`no failure #${failureId}`);
+        return act(actor, { upgradeId: failure.upgradeId }, { verb: 'ack', failureId, note });
+      }
+      return act(actor, target, { verb: 'ack', failureId, note });
+    },
+  };
+}
+
+async function loadAll(store: Store, ids: number[]): Promise<UpgradeSnapshot[]> {
+  const snapshots = await Promise.all(ids.map((id) => store.load(id)));
+  return snapshots.filter((snapshot): snapshot is UpgradeSnapshot => snapshot !== undefined);
+}

@@ -1,0 +1,169 @@
+// Operators' verbs as pure decisions: the snapshot and the verb in, a Change (or a refusal
+// that says why) out. The change is committed at the snapshot's revision, so a verb never
+// acts on state that moved under it.
+import { RefusedError } from '../errors.js';
+import { Draft } from './draft.js';
+import type { Change, UpgradeSnapshot } from './ports.js';
+import { resolveLimit } from './strategy.js';
+import { TERMINAL_UPGRADE } from './transitions.js';
+import type { Actor } from './types.js';
+
+export type VerbRequest =
+  | { verb: 'step' }
+  | { verb: 'pause' }
+  | { verb: 'resume' }
+  | { verb: 'abort' }
+  | { verb: 'rollback'; scope: 'wave' | 'all' }
+  | { verb: 'retry'; node: string }
+  | { verb: 'skip'; node: string }
+  | { verb: 'ack'; failureId: number | undefined; note: string | undefined };
+
+export function applyVerb(
+  snapshot: UpgradeSnapshot,
+  request: VerbRequest,
+  actor: Actor,
+  now: Date,
+  requireAck: boolean,
+): Change {
+  const draft = new Draft(snapshot);
+  const who = actor.name;
+  const id = snapshot.upgrade.id;
+  const event = (verb: string) => ({ type: 'command' as const, data: { verb, actor: actor.id, name: who } });
+  switch (request.verb) {
+    case 'step': {
+      const wave = draft.waves[draft.currentWave];
+      if (draft.state !== 'running' || !wave || (wave.state !== 'gated' && wave.state !== 'soaking')) {
+        throw new RefusedError(
+          `upgrade #${id} is not waiting at a gate (${draft.state}${wave ? `, wave ${wave.index + 1} ${wave.state}` : ''})`,
+        );
+      }
+      const open = draft.failures.filter((failure) => failure.state === 'open');
+      if (requireAck && open.length > 0) {
+        throw new RefusedError(
+          `step refused: acknowledge the open failures first (${open.map((f) => `#${f.id} on ${f.nodes.join(', ')}`).join('; ')})`,
+        );
+      }
+      draft.setWave(wave.index, 'done', { reason: `stepped by ${who}` });
+      draft.setCurrentWave(wave.index + 1);
+      draft.setUpgrade('running', `wave ${wave.index + 2} started by ${who}`, event('step'));
+      break;
+    }
+    case 'pause':
+      if (draft.state !== 'running') throw new RefusedError(`upgrade #${id} is ${draft.state}, not running`);
+      draft.setUpgrade('paused', `paused by ${who}`, { type: 'upgrade.paused', data: { actor: actor.id } });
+      break;
+    case 'resume': {
+      if (draft.state !== 'paused') throw new RefusedError(`upgrade #${id} is ${draft.state}, not paused`);
+      const holding = failFastHolding(draft);
+      if (holding) throw new RefusedError(`resume refused: ${holding}; retry or skip the node, or roll back`);
+      draft.setUpgrade('running', `resumed by ${who}`, {
+        type: 'upgrade.resumed',
+        data: { actor: actor.id },
+      });
+      break;
+    }
+    case 'abort':
+      if (TERMINAL_UPGRADE.includes(draft.state))
+        throw new RefusedError(`upgrade #${id} is already ${draft.state}`);
+      if (draft.state === 'rolling_back')
+        throw new RefusedError(`upgrade #${id} is rolling back; let it finish`);
+      draft.setUpgrade('aborted', `aborted by ${who}; nodes stay as they are`, {
+        type: 'upgrade.aborted',
+        data: { actor: actor.id },
+      });
+      break;
+    case 'rollback': {
+      const allowed =
+        request.scope === 'all' ? ['running', 'paused', 'completed', 'failed'] : ['running', 'paused'];
+      if (!allowed.includes(draft.state))
+        throw new RefusedError(`rollback ${request.scope} is not possible from ${draft.state}`);
+      const waves =
+        request.scope === 'all'
+          ? draft.waves
+          : draft.waves.filter((wave) => wave.index === Math.min(draft.currentWave, draft.waves.length - 1));
+      for (const wave of waves)
+        if (wave.state !== 'rolled_back')
+          draft.setWave(wave.index, 'rolled_back', { reason: `rolled back by ${who}` });
+      draft.setUpgrade('rolling_back', `rollback ${request.scope} requested by ${who}`, {
+        type: 'upgrade.rolling_back',
+        data: { scope: request.scope },
+      });
+      break;
+    }
+    case 'retry':
+    case 'skip': {
+      if (!['running', 'paused'].includes(draft.state))
+        throw new RefusedError(`upgrade #${id} is ${draft.state}: nothing to ${request.verb}`);
+      const states = request.verb === 'retry' ? ['failed'] : ['failed', 'pending'];
+      const units = [...draft.units.values()].filter(
+        (unit) => unit.node === request.node && states.includes(unit.state),
+      );
+      if (units.length === 0) {
+        throw new RefusedError(
+          `node ${request.node} has no ${request.verb === 'retry' ? 'failed' : 'failed or pending'} unit in upgrade #${id}`,
+        );
+      }
+      for (const unit of units)
+        draft.setUnit(
+          unit.id,
+          request.verb === 'retry' ? { state: 'pending' } : { state: 'skipped', finishedAt: now },
+        );
+      draft.emit(event(`${request.verb} ${request.node}`));
+      if (
+        draft.state === 'paused' &&
+        !failFastHolding(draft) &&
+        snapshot.upgrade.reason.includes('maxFailures')
+      ) {
+        draft.setUpgrade(
+          'running',
+          `${request.verb === 'retry' ? 'retrying' : 'skipped'} ${request.node} (${who}); going on`,
+          {
+            type: 'upgrade.resumed',
+            data: { actor: actor.id },
+          },
+        );
+      }
+      break;
+    }
+    case 'ack': {
+      const failure =
+        request.failureId === undefined
+          ? [...draft.failures].reverse().find((f) => f.state === 'open')
+          : draft.failures.find((f) => f.id === request.failureId);
+      if (!failure)
+        throw new RefusedError(
+          request.failureId === undefined
+            ? `upgrade #${id} has no open failure`
+            : `failure #${request.failureId} is not part of upgrade #${id}`,
+        );
+      if (failure.state !== 'open')
+        throw new RefusedError(
+          `failure #${failure.id} is already ${failure.state}${failure.ackedBy ? ` by ${failure.ackedBy}` : ''}`,
+        );
+      draft.patchFailure(failure.id, {
+        state: 'acked',
+        ackedBy: who,
+        ackedAt: now,
+        ackNote: request.note ?? null,
+      });
+      draft.emit({
+        type: 'failure.acked',
+        data: { failureId: failure.id, actor: actor.id, name: who, note: request.note ?? null },
+      });
+      break;
+    }
+  }
+  return draft.toChange();
+}
+
+/** Why the current wave still stops the upgrade (failures beyond maxFailures), or undefined. */
+export function failFastHolding(draft: Draft): string | undefined {
+  const wave = draft.waves[draft.currentWave];
+  if (!wave) return undefined;
+  const units = draft.unitsOfWave(wave.index);
+  const failed = units.filter((unit) => unit.state === 'failed');
+  const limit = resolveLimit(draft.snapshot.upgrade.plan.strategy.maxFailures, units.length);
+  return failed.length > limit
+    ? `${failed.map((unit) => `${unit.node} (${unit.service})`).join(', ')} failed in wave ${wave.index + 1}`
+    : undefined;
+}
