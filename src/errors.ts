@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'host_key_rejected'
   | 'database_locked'
   | 'not_found'
-  | 'refused';
+  | 'refused'
+  | 'usage';
 
 export class DroverError extends Error {
   constructor(
@@ -75,5 +76,12 @@ export class DatabaseLockedError extends DroverError {
       'database_locked',
       `the embedded database in ${directory} is open in another drover process (${holder}); stop it, or set DATABASE_URL to share a PostgreSQL server`,
     );
+  }
+}
+
+/** Malformed input: the message is a usage line. Nothing changed. */
+export class UsageError extends DroverError {
+  constructor(message: string) {
+    super('usage', message);
   }
 }

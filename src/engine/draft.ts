@@ -49,6 +49,10 @@ export class Draft {
     if (event) this.events.push(event);
   }
 
+  setPlan(plan: UpgradeSnapshot['upgrade']['plan']): void {
+    this.upgradePatch = { ...this.upgradePatch, plan };
+  }
+
   setCurrentWave(index: number): void {
     this.currentWave = index;
     this.upgradePatch = { ...this.upgradePatch, currentWave: index };

@@ -69,6 +69,7 @@ export function makePlan(input: PlanInput): Plan {
     from,
     commit: input.commit,
     fromCommit: input.fromCommit,
+    pinned: input.options.commit !== undefined,
     strategy,
     order,
     waves: planWaves(strategy, order, pending, config),

@@ -149,7 +149,8 @@ export type NewEvent = Omit<EngineEvent, 'id' | 'at' | 'upgradeId'>;
 
 /** Everything one decision changes, written in one transaction with its events. */
 export interface Change {
-  upgrade?: { state?: UpgradeState; reason?: string; currentWave?: number };
+  /** `plan` is replaced whole when given (a retry that picks up a fixing commit moves `plan.commit`). */
+  upgrade?: { state?: UpgradeState; reason?: string; currentWave?: number; plan?: Plan };
   waves?: Array<Partial<Omit<WaveRecord, 'upgradeId' | 'service'>> & { index: number }>;
   units?: Array<
     Partial<Omit<UnitRecord, 'upgradeId' | 'service' | 'node' | 'seq' | 'wave'>> & { id: number }

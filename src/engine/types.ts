@@ -111,6 +111,8 @@ export interface Plan {
   /** The commits the release deploys (`{{commit}}`, `{{fromCommit}}`); filled when the repo resolves them. */
   commit: string | undefined;
   fromCommit: string | undefined;
+  /** Started for one given commit (continuous deployment): retries never move it. */
+  pinned: boolean;
   strategy: StrategyOptions;
   /** Services in upgrade order (the `after:` graph, ties by name). */
   order: string[];

@@ -118,7 +118,15 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     resume: (actor, target) => act(actor, target, { verb: 'resume' }),
     abort: (actor, target) => act(actor, target, { verb: 'abort' }),
     rollback: (actor, target, scope) => act(actor, target, { verb: 'rollback', scope }),
-    retry: (actor, target, node) => act(actor, target, { verb: 'retry', node }),
+    async retry(actor, target, node) {
+      const record = await find(target, false);
+      const spec = config.releases.named[record.release];
+      // A release branch that moved since the start (a fixing commit) is deployed by the retry;
+      // an upgrade started for one given commit stays on it.
+      const follows = spec && deps.refs && record.plan.commit && !record.plan.pinned;
+      const commit = follows ? await deps.refs!.resolve(spec.ref) : undefined;
+      return act(actor, { upgradeId: record.id }, { verb: 'retry', node, commit });
+    },
     skip: (actor, target, node) => act(actor, target, { verb: 'skip', node }),
     async ack(actor, failureId, note, target) {
       if (failureId !== undefined && target.upgradeId === undefined) {

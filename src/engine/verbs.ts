@@ -14,7 +14,8 @@ export type VerbRequest =
   | { verb: 'resume' }
   | { verb: 'abort' }
   | { verb: 'rollback'; scope: 'wave' | 'all' }
-  | { verb: 'retry'; node: string }
+  /** `commit`: the release's ref now; when it moved (a fixing commit), the retry deploys it. */
+  | { verb: 'retry'; node: string; commit?: string | undefined }
   | { verb: 'skip'; node: string }
   | { verb: 'ack'; failureId: number | undefined; note: string | undefined };
 
