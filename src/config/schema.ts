@@ -28,13 +28,25 @@ export const strategyKind = z.enum(['rolling', 'waves', 'all-at-once']);
 export type StrategyKind = z.infer<typeof strategyKind>;
 
 export const strategySchema = z.strictObject({
-  kind: strategyKind.optional(),
-  batch: count.optional(),
-  waves: z.array(count).min(1).optional(),
-  maxFailures: count.optional(),
-  maxUnavailable: count.optional(),
-  soak: duration.optional(),
-  auto: z.boolean().optional(),
+  kind: strategyKind
+    .optional()
+    .describe(
+      'rolling (batches of `batch` nodes), waves (staged groups, the first the canary) or all-at-once',
+    ),
+  batch: count.optional().describe('rolling: nodes per wave, N or N% of the service’s nodes (default 1)'),
+  waves: z
+    .array(count)
+    .min(1)
+    .optional()
+    .describe('waves: cumulative counts per service, e.g. [1, 10%, 50%, 100%]'),
+  maxFailures: count
+    .optional()
+    .describe('failed units a wave tolerates before dispatch stops and the upgrade pauses (default 0)'),
+  maxUnavailable: count.optional().describe('per role, fleet-wide: nodes that may be out of service at once'),
+  soak: duration
+    .optional()
+    .describe('with auto: how long to watch a finished wave before the next (e.g. 5m; 0s is valid)'),
+  auto: z.boolean().optional().describe('advance after the soak by itself instead of waiting for `step`'),
 });
 export type StrategyInput = z.infer<typeof strategySchema>;
 
@@ -58,8 +70,11 @@ export const environmentSchema = z.strictObject({
     .strictObject({ slack: z.string().min(1).optional(), discord: z.string().min(1).optional() })
     .default({}),
   strategy: strategySchema.default({}),
-  requireAck: z.boolean().default(false),
-  canary: name.optional(),
+  requireAck: z
+    .boolean()
+    .default(false)
+    .describe('`step` waits until every failure of the upgrade is acknowledged'),
+  canary: name.optional().describe('a node to upgrade first in each of its services, and to bisect on'),
   digest: z
     .strictObject({
       cron: z.string().min(1),
@@ -70,14 +85,23 @@ export const environmentSchema = z.strictObject({
   nodes: z.array(nodeSchema).min(1),
 });
 
-export const releaseSchema = z.strictObject({ ref: z.string().min(1), from: name.optional() });
+export const releaseSchema = z.strictObject({
+  ref: z.string().min(1).describe('a git ref of the deploy repository (branch, tag or sha)'),
+  from: name.optional().describe('the release it upgrades from (default: the previous one in `order`)'),
+});
 
 export const releasesSchema = z
   .strictObject({
-    repo: z.string().min(1),
-    order: z.array(name).min(1),
-    maxSkew: z.number().int().min(0).default(1),
-    bisectRetries: z.number().int().min(0).max(10).default(1),
+    repo: z.string().min(1).describe('a local git checkout of the deploy repository'),
+    order: z.array(name).min(1).describe('releases, oldest first, for the skew policy'),
+    maxSkew: z.number().int().min(0).default(1).describe('services may run at most this many releases apart'),
+    bisectRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(1)
+      .describe('re-runs of a bisection probe, to tell a flaky result from a real one'),
   })
   .catchall(releaseSchema)
   .transform(({ repo, order, maxSkew, bisectRetries, ...named }) => ({
@@ -93,12 +117,16 @@ export const PHASES = ['version', 'drain', 'upgrade', 'health', 'undrain', 'roll
 export type Phase = (typeof PHASES)[number];
 
 export const phasesSchema = z.strictObject({
-  version: z.string().min(1),
-  drain: z.string().min(1).optional(),
-  upgrade: z.string().min(1),
-  health: z.string().min(1).optional(),
-  undrain: z.string().min(1).optional(),
-  rollback: z.string().min(1),
+  version: z.string().min(1).describe('prints the release name (or commit sha) the service runs'),
+  drain: z.string().min(1).optional().describe('takes the service out of rotation (optional)'),
+  upgrade: z.string().min(1).describe('deploys {{commit}}'),
+  health: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('exits 0 when the service is healthy; 125 means cannot tell (bisection skips it)'),
+  undrain: z.string().min(1).optional().describe('puts the service back in rotation (optional)'),
+  rollback: z.string().min(1).describe('returns the service to {{fromCommit}}'),
   timeouts: z
     .strictObject({
       default: duration.default(300_000),
@@ -113,20 +141,34 @@ export const phasesSchema = z.strictObject({
 });
 
 export const sshSchema = z.strictObject({
-  user: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(22),
-  privateKey: z.string().min(1).optional(),
-  agent: z.boolean().default(false),
-  knownHosts: z.string().min(1).default('~/.ssh/known_hosts'),
-  connectTimeout: duration.default(10_000),
-  keepalive: duration.default(15_000),
-  concurrency: z.number().int().min(1).max(1000).default(20),
-  outputTail: z.number().int().min(256).max(1_048_576).default(8192),
+  user: z.string().min(1).describe('login user (a node’s `user` overrides it)'),
+  port: z.number().int().min(1).max(65535).default(22).describe('default port; a node’s `port` overrides it'),
+  privateKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('key file; its passphrase, if any, from $DROVER_SSH_PASSPHRASE'),
+  agent: z.boolean().default(false).describe('use the ssh agent at $SSH_AUTH_SOCK'),
+  knownHosts: z
+    .string()
+    .min(1)
+    .default('~/.ssh/known_hosts')
+    .describe('host keys; unknown or changed keys are refused'),
+  connectTimeout: duration.default(10_000).describe('default 10s'),
+  keepalive: duration.default(15_000).describe('keepalive interval, default 15s'),
+  concurrency: z.number().int().min(1).max(1000).default(20).describe('nodes in flight at once, per wave'),
+  outputTail: z
+    .number()
+    .int()
+    .min(256)
+    .max(1_048_576)
+    .default(8192)
+    .describe('bytes of stdout and of stderr kept per phase'),
 });
 
 export const personSchema = z.strictObject({
-  email: z.string().email(),
-  aliases: z.array(z.string().email()).default([]),
+  email: z.string().email().describe('the git author e-mail'),
+  aliases: z.array(z.string().email()).default([]).describe('other e-mails of the same person'),
   name: z.string().min(1).optional(),
   slack: z.string().min(1).optional(),
   discord: z.string().min(1).optional(),
@@ -138,8 +180,11 @@ export const configSchema = z.strictObject({
     name,
     z.strictObject({
       roles: z.array(name).min(1),
-      after: z.array(name).default([]),
-      paths: z.array(z.string().min(1)).default([]),
+      after: z.array(name).default([]).describe('services upgraded on every node before this one'),
+      paths: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('repository paths of the service: commits touching them are suspects'),
     }),
   ),
   releases: releasesSchema,
@@ -149,7 +194,12 @@ export const configSchema = z.strictObject({
   people: z.array(personSchema).default([]),
   operators: chatIds,
   developers: chatIds.default({ slack: [], discord: [], discordRoles: [] }),
-  redact: z.array(z.string().min(1)).default([]),
+  redact: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'extra regular expressions whose matches are removed from output before it is stored or posted',
+    ),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -12,7 +12,8 @@ export interface Fleet {
   context: DecideContext;
 }
 
-export function fleetOf(config: Config, environment: string, plan: Plan): Fleet {
+/** The environment's nodes as the engine addresses them: user and port resolved. */
+export function nodeRefs(config: Config, environment: string): Map<string, NodeRef> {
   const env = config.environments[environment];
   if (!env) throw new Error(`unknown environment "${environment}"`);
   const nodes = new Map<string, NodeRef>();
@@ -26,6 +27,12 @@ export function fleetOf(config: Config, environment: string, plan: Plan): Fleet 
       labels: node.labels,
     });
   }
+  return nodes;
+}
+
+export function fleetOf(config: Config, environment: string, plan: Plan): Fleet {
+  const nodes = nodeRefs(config, environment);
+  const env = config.environments[environment]!;
   return {
     nodes,
     context: {
