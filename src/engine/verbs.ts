@@ -104,11 +104,30 @@ export function applyVerb(
           `node ${request.node} has no ${request.verb === 'retry' ? 'failed' : 'failed or pending'} unit in upgrade #${id}`,
         );
       }
-      for (const unit of units)
+      const plan = snapshot.upgrade.plan;
+      const moved =
+        request.verb === 'retry' &&
+        request.commit !== undefined &&
+        plan.commit !== undefined &&
+        !plan.pinned &&
+        request.commit !== plan.commit;
+      if (moved) {
+        draft.setPlan({ ...plan, commit: request.commit });
+        draft.emit({
+          type: 'command',
+          data: { verb: 'retry', note: `the release moved to ${request.commit!.slice(0, 7)}: deploying it` },
+        });
+      }
+      for (const unit of units) {
+        const redeploy =
+          moved && unit.phase !== 'drain' && unit.phase !== 'version' ? { phase: 'upgrade' as const } : {};
         draft.setUnit(
           unit.id,
-          request.verb === 'retry' ? { state: 'pending' } : { state: 'skipped', finishedAt: now },
+          request.verb === 'retry'
+            ? { state: 'pending', ...redeploy }
+            : { state: 'skipped', finishedAt: now },
         );
+      }
       draft.emit(event(`${request.verb} ${request.node}`));
       if (
         draft.state === 'paused' &&
