@@ -1,6 +1,8 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
+
+import { unknownPlaceholders } from '../engine/template.js';
 import type { PathKey } from './load.js';
-import { type Config, releaseEntries } from './schema.js';
+import { type Config, PHASES, releaseEntries } from './schema.js';
 
 export interface SemanticIssue {
   path: PathKey[];
@@ -12,6 +14,12 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...serviceIssues(config),
     ...releaseIssues(config),
     ...environmentIssues(config),
+    ...PHASES.flatMap((phase) =>
+      unknownPlaceholders(config.phases[phase] ?? '').map((name) => ({
+        path: ['phases', phase],
+        message: `unknown template value {{${name}}} (known: node, host, service, release, from, ref, commit, fromCommit)`,
+      })),
+    ),
     ...(config.operators.slack.length +
       config.operators.discord.length +
       config.operators.discordRoles.length ===

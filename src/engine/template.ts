@@ -1,0 +1,49 @@
+// Command templates from the config, rendered with every value as one shell-quoted word —
+// also inside a longer word (`/srv/{{node}}/bin` → `/srv/'n1'/bin`). Nothing a value holds
+// (`;`, `$(…)`, backticks, quotes, newlines) can run.
+import type { Config } from '../config/schema.js';
+import type { Command } from './ports.js';
+import type { Phase } from './types.js';
+
+export const TEMPLATE_VALUES = [
+  'node',
+  'host',
+  'service',
+  'release',
+  'from',
+  'ref',
+  'commit',
+  'fromCommit',
+] as const;
+
+/** POSIX single-quoting: the value is one word whatever it contains. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new Error(`unknown template value {{${name}}} (known: ${TEMPLATE_VALUES.join(', ')})`);
+    return shellQuote(value);
+  });
+}
+
+/** The placeholders a template uses that are not template values. */
+export function unknownPlaceholders(template: string): string[] {
+  return [...template.matchAll(/\{\{\s*([A-Za-z]+)\s*\}\}/g)]
+    .map((m) => m[1]!)
+    .filter((name) => !(TEMPLATE_VALUES as readonly string[]).includes(name));
+}
+
+export function phaseCommand(
+  config: Config,
+  phase: Phase,
+  values: Record<string, string>,
+): Command | undefined {
+  const template = config.phases[phase];
+  if (template === undefined) return undefined;
+  const timeoutMs = config.phases.timeouts[phase] ?? config.phases.timeouts.default;
+  return { phase, text: renderTemplate(template, values), timeoutMs };
+}
