@@ -219,3 +219,24 @@ export interface Store {
   audit(entry: AuditEntry): Promise<void>;
   eventsAfter(cursor: number, limit: number): Promise<EngineEvent[]>;
 }
+
+// ── The deploy repository ───────────────────────────────────────────────────────────────
+
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  subject: string;
+  /** Paths the commit touched. */
+  files: string[];
+}
+
+export interface Commits {
+  /** The full sha of a ref; throws naming the ref when it does not resolve. */
+  resolve(ref: string): Promise<string>;
+  /** `from..to` in first-parent order, oldest first (`from` excluded). */
+  range(fromRef: string, toRef: string): Promise<CommitInfo[]>;
+  /** Whether `sha` is reachable from `ref`. */
+  contains(ref: string, sha: string): Promise<boolean>;
+}

@@ -1,0 +1,113 @@
+// A whole drover in a test: a real git repository, a simulated SSH fleet, a migrated
+// database, the config that ties them together, and the engine.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../src/adapters/clock.js';
+import type { Database } from '../../src/adapters/db/open.js';
+import { createGitRepo } from '../../src/adapters/git/repo.js';
+import { type SimFleet, startSimFleet } from '../../src/adapters/simfleet/fleet.js';
+import { createSshRunner } from '../../src/adapters/ssh/runner.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createDemoRepo, type DemoRepo } from '../../src/demo/repo.js';
+import type { Attributor } from '../../src/engine/driver.js';
+import { createEngine, type Engine } from '../../src/engine/host.js';
+import type { Commits } from '../../src/engine/ports.js';
+import type { Actor } from '../../src/engine/types.js';
+import { type Backend, openTestDatabase } from './db.js';
+
+export const OPS: Actor = { id: 'cli:ops@test', platform: 'cli', name: 'ops' };
+
+export interface LabOptions {
+  controllers?: number;
+  computes?: number;
+  strategy?: string;
+  concurrency?: number;
+  backend?: Backend;
+  extra?: string;
+  attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
+}
+
+export interface Lab {
+  root: string;
+  repo: DemoRepo;
+  commits: Commits;
+  fleet: SimFleet;
+  config: Config;
+  configPath: string;
+  database: Database;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export function labYaml(root: string, repo: DemoRepo, fleet: SimFleet, options: LabOptions): string {
+  const controllers = options.controllers ?? 2;
+  const nodes = fleet.nodes.map(
+    (node, index) =>
+      `      - { name: ${node.name}, host: ${node.host}, port: ${node.port}, roles: [${index < controllers ? 'controller' : 'compute'}] }`,
+  );
+  const phases = Object.entries(fleet.phases).map(
+    ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
+  );
+  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s }
+services:
+  keystone:     { roles: [controller], paths: [keystone/] }
+  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
+  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }
+releases:
+  repo: ${repo.path}
+  order: [grizzly, havana]
+  grizzly: { ref: stable/grizzly }
+  havana:  { ref: stable/havana, from: grizzly }
+phases:
+${phases.join('\n')}
+  timeouts: { default: 30s }
+environments:
+  lab:
+    channels: { slack: C0LAB }
+    strategy: ${options.strategy ?? '{ kind: rolling, batch: 2 }'}
+    nodes:
+${nodes.join('\n')}
+people:
+  - { email: alice@example.com, name: Alice, slack: U01ALICE, discord: "5566778899" }
+operators: { slack: [U0OPS], discord: ["9988776655"] }
+developers: { slack: [U01ALICE], discord: ["5566778899"] }
+${options.extra ?? ''}`;
+}
+
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const root = mkdtempSync(join(tmpdir(), 'drover-lab-'));
+  const repo = await createDemoRepo(join(root, 'deploy'));
+  const names = [
+    ...Array.from({ length: options.controllers ?? 2 }, (_, i) => `ctl-${i + 1}`),
+    ...Array.from({ length: options.computes ?? 4 }, (_, i) => `cmp-${String(i + 1).padStart(2, '0')}`),
+  ];
+  const fleet = await startSimFleet({ root: join(root, 'fleet'), names, seedVersion: repo.grizzly });
+  const configPath = join(root, 'drover.yaml');
+  const yaml = labYaml(root, repo, fleet, options);
+  writeFileSync(configPath, yaml);
+  const config = parseConfig(yaml, configPath, {});
+  const database = await openTestDatabase(options.backend ?? 'pglite');
+  const commits = createGitRepo(repo.path);
+  const partial = { root, repo, commits, fleet, config, configPath, database };
+  const runner = createSshRunner({ ssh: config.ssh, redact: config.redact });
+  const engine = createEngine({
+    config,
+    store: database.store,
+    runner,
+    clock: systemClock,
+    owner: 'test-process',
+    refs: commits,
+    attributor: options.attributor?.(partial),
+    pollMs: 50,
+  });
+  return {
+    ...partial,
+    engine,
+    async close() {
+      await database.close();
+      await fleet.close();
+    },
+  };
+}
