@@ -10,7 +10,7 @@ import { type SimFleet, startSimFleet } from '../../src/adapters/simfleet/fleet.
 import { createSshRunner } from '../../src/adapters/ssh/runner.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { createDemoRepo, type DemoRepo } from '../../src/demo/repo.js';
+import { createDemoRepo } from '../../src/demo/repo.js';
 import type { Attributor } from '../../src/engine/driver.js';
 import { createEngine, type Engine } from '../../src/engine/host.js';
 import type { Commits } from '../../src/engine/ports.js';
@@ -27,11 +27,19 @@ export interface LabOptions {
   backend?: Backend;
   extra?: string;
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
+  /** Builds the deploy repository (default: the demo's). */
+  repo?: (path: string) => Promise<LabRepo>;
+}
+
+export interface LabRepo {
+  path: string;
+  /** The sha stable/grizzly points at: what the nodes run at first. */
+  grizzly: string;
 }
 
 export interface Lab {
   root: string;
-  repo: DemoRepo;
+  repo: LabRepo;
   commits: Commits;
   fleet: SimFleet;
   config: Config;
@@ -41,7 +49,7 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export function labYaml(root: string, repo: DemoRepo, fleet: SimFleet, options: LabOptions): string {
+export function labYaml(root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
   const nodes = fleet.nodes.map(
     (node, index) =>
@@ -78,7 +86,7 @@ ${options.extra ?? ''}`;
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const root = mkdtempSync(join(tmpdir(), 'drover-lab-'));
-  const repo = await createDemoRepo(join(root, 'deploy'));
+  const repo = await (options.repo ?? createDemoRepo)(join(root, 'deploy'));
   const names = [
     ...Array.from({ length: options.controllers ?? 2 }, (_, i) => `ctl-${i + 1}`),
     ...Array.from({ length: options.computes ?? 4 }, (_, i) => `cmp-${String(i + 1).padStart(2, '0')}`),

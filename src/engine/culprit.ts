@@ -1,0 +1,133 @@
+// Finding the offending commit: directly when the step deployed one commit, else by
+// bisection with `git bisect run` semantics — verify that `from` passes, then halve the
+// range (⌈log2 n⌉ probes), skipping probes that cannot decide. Pure but for the probe.
+import type { CommitInfo } from './ports.js';
+import type { Culprit } from './types.js';
+
+export type ProbeVerdict = 'good' | 'bad' | 'skip';
+
+export interface BisectInput {
+  /** The release's commits, oldest first; the last one is what the failing step deployed. */
+  commits: CommitInfo[];
+  fromCommit: string;
+  /** Paths of the failing service: commits touching them are the suspects. */
+  paths: string[];
+  /** Deploys a commit and runs the failing phase once. */
+  probe: (sha: string) => Promise<ProbeVerdict>;
+  /** Re-runs of the failing phase alone, to confirm a failure (a flaky check passes on one). */
+  recheck: (sha: string) => Promise<ProbeVerdict>;
+  retries: number;
+  progress: (text: string, stepsLeft: number, commitsLeft: number) => void;
+}
+
+export function suspectsOf(commits: CommitInfo[], paths: string[]): CommitInfo[] {
+  if (paths.length === 0) return [];
+  return commits
+    .filter((commit) => commit.files.some((file) => paths.some((path) => file.startsWith(path))))
+    .reverse();
+}
+
+export function culpritOf(commit: CommitInfo, how: Culprit['how'], probes: number, note: string): Culprit {
+  return {
+    how,
+    sha: commit.sha,
+    shortSha: commit.sha.slice(0, 7),
+    subject: commit.subject,
+    authorName: commit.authorName,
+    authorEmail: commit.authorEmail,
+    probes,
+    suspects: [],
+    note,
+  };
+}
+
+export function undecided(commits: CommitInfo[], paths: string[], probes: number, note: string): Culprit {
+  const suspects = suspectsOf(commits, paths).map(({ sha, subject, authorName, authorEmail }) => ({
+    sha,
+    subject,
+    authorName,
+    authorEmail,
+  }));
+  return {
+    how: suspects.length > 0 ? 'suspects' : 'unknown',
+    sha: null,
+    shortSha: null,
+    subject: null,
+    authorName: null,
+    authorEmail: null,
+    probes,
+    suspects,
+    note: suspects.length > 0 ? `${note}; ${suspects.length} suspect commit(s) touch the service` : note,
+  };
+}
+
+const stepsFor = (size: number) => (size <= 1 ? 0 : Math.ceil(Math.log2(size)));
+
+export async function bisect(input: BisectInput): Promise<Culprit> {
+  const { commits } = input;
+  if (commits.length === 0) return undecided(commits, input.paths, 0, 'the step deployed no new commit');
+  if (commits.length === 1) return culpritOf(commits[0]!, 'commit', 0, 'the step deployed this one commit');
+  let probes = 0;
+  /** A verdict, with a failure confirmed by re-running the phase `retries` times. */
+  const decide = async (sha: string): Promise<ProbeVerdict> => {
+    probes += 1;
+    const first = await input.probe(sha);
+    if (first !== 'bad') return first;
+    for (let i = 0; i < input.retries; i += 1) {
+      const again = await input.recheck(sha);
+      if (again !== 'bad') return again;
+    }
+    return 'bad';
+  };
+
+  input.progress(
+    `bisecting: verifying that ${input.fromCommit.slice(0, 7)} (from) passes`,
+    stepsFor(commits.length) + 1,
+    commits.length,
+  );
+  const start = await decide(input.fromCommit);
+  if (start === 'bad') return undecided(commits, input.paths, probes, 'cannot bisect: from already fails');
+  if (start === 'skip')
+    return undecided(commits, input.paths, probes, 'cannot bisect: from could not be tested');
+
+  // Invariant: commits[good] passes (-1 is `from`), commits[bad] fails.
+  let good = -1;
+  let bad = commits.length - 1;
+  const skipped = new Set<number>();
+  while (bad - good > 1) {
+    const candidates = range(good + 1, bad).filter((i) => !skipped.has(i));
+    if (candidates.length === 0) {
+      const left = commits.slice(good + 1, bad + 1);
+      return undecided(
+        left,
+        input.paths,
+        probes,
+        `bisection narrowed it to ${left.length} commits it could not test apart`,
+      );
+    }
+    const middle = Math.floor((good + bad) / 2);
+    const mid = candidates.reduce(
+      (best, i) => (Math.abs(i - middle) < Math.abs(best - middle) ? i : best),
+      candidates[0]!,
+    );
+    input.progress(
+      `bisecting: ${stepsFor(bad - good)} steps left, ${bad - good} commits`,
+      stepsFor(bad - good),
+      bad - good,
+    );
+    const verdict = await decide(commits[mid]!.sha);
+    if (verdict === 'good') good = mid;
+    else if (verdict === 'bad') bad = mid;
+    else skipped.add(mid);
+  }
+  return culpritOf(
+    commits[bad]!,
+    'bisected',
+    probes,
+    `bisected in ${probes} probe(s) over ${commits.length} commits`,
+  );
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
