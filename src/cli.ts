@@ -49,10 +49,6 @@ const commands: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./cli/plan-command.js')).planCommand,
   upgrade: async () => (await import('./cli/upgrade-command.js')).upgradeCommand,
   migrate: async () => (await import('./cli/migrate-command.js')).migrateCommand,
-  serve: async () => (await import('./cli/serve-command.js')).serveCommand,
-  console: async () => (await import('./cli/console-command.js')).consoleCommand,
-  demo: async () => (await import('./cli/demo-command.js')).demoCommand,
-  discord: async () => (await import('./cli/discord-command.js')).discordCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

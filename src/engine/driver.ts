@@ -24,6 +24,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
   atTarget: (snapshot: UpgradeSnapshot, version: string) => boolean;
   leaseMs?: number;
   pollMs?: number;
+  /** Whether a lease owner is a process known to have died (on this host). */
+  ownerDead?: (owner: string) => boolean;
 }
 
 export type DriveUntil = 'resting' | 'terminal';
@@ -62,6 +64,11 @@ export async function drive(
       const now = deps.clock.now();
       if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
         holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
+        if (!holding && deps.ownerDead) {
+          const holder = await deps.store.leaseHolder(upgradeId, now);
+          if (holder && deps.ownerDead(holder))
+            holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
+        }
         leaseCheckedAt = now.getTime();
       }
       const snapshot = await deps.store.load(upgradeId);

@@ -208,8 +208,17 @@ export interface Store {
   ): Promise<{ ok: boolean; failureIds: number[] }>;
   /** Records a phase's outcome of a unit without deciding anything (no revision bump). */
   recordPhase(unitId: number, phase: Phase, result: PhaseResult): Promise<void>;
-  /** Takes or renews the driving lease; false when another live owner holds it. */
-  acquireLease(upgradeId: number, owner: string, ttlMs: number, now: Date): Promise<boolean>;
+  /**
+   * Takes or renews the driving lease; false when another owner holds it. `replacing` names
+   * a holder known to be dead, whose lease may be taken before it expires.
+   */
+  acquireLease(
+    upgradeId: number,
+    owner: string,
+    ttlMs: number,
+    now: Date,
+    replacing?: string,
+  ): Promise<boolean>;
   releaseLease(upgradeId: number, owner: string): Promise<void>;
   /** Who holds the lease now, if anyone. */
   leaseHolder(upgradeId: number, now: Date): Promise<string | undefined>;

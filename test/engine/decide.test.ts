@@ -189,15 +189,27 @@ describe('decide: the rollout state machine', () => {
 
   it('a retry after the release branch moved deploys the fixing commit from the upgrade phase', () => {
     const { snapshot, context } = setup({ computes: 1 });
-    const moved = { ...snapshot, upgrade: { ...snapshot.upgrade, plan: { ...snapshot.upgrade.plan, commit: 'a'.repeat(40) } } };
+    const moved = {
+      ...snapshot,
+      upgrade: { ...snapshot.upgrade, plan: { ...snapshot.upgrade.plan, commit: 'a'.repeat(40) } },
+    };
     let s = runToRest(moved, context, (id) => failed(id)).snapshot;
     expect(s.upgrade.state).toBe('paused');
-    s = applyChange(s, applyVerb(s, { verb: 'retry', node: 'ctl-1', commit: 'b'.repeat(40) }, ops, T0, false));
+    s = applyChange(
+      s,
+      applyVerb(s, { verb: 'retry', node: 'ctl-1', commit: 'b'.repeat(40) }, ops, T0, false),
+    );
     expect(s.upgrade.plan.commit).toBe('b'.repeat(40));
-    expect(step(s, context, idle()).decision.dispatch[0]).toMatchObject({ fromPhase: 'upgrade', resume: false });
+    expect(step(s, context, idle()).decision.dispatch[0]).toMatchObject({
+      fromPhase: 'upgrade',
+      resume: false,
+    });
     const pinned = { ...moved, upgrade: { ...moved.upgrade, plan: { ...moved.upgrade.plan, pinned: true } } };
     s = runToRest(pinned, context, (id) => failed(id)).snapshot;
-    const same = applyChange(s, applyVerb(s, { verb: 'retry', node: 'ctl-1', commit: 'a'.repeat(40) }, ops, T0, false));
+    const same = applyChange(
+      s,
+      applyVerb(s, { verb: 'retry', node: 'ctl-1', commit: 'a'.repeat(40) }, ops, T0, false),
+    );
     expect(step(same, context, idle()).decision.dispatch[0]).toMatchObject({ fromPhase: 'health' });
   });
 

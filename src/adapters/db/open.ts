@@ -48,9 +48,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
 async function openPglite(dataDir: string, snapshot?: Blob | File): Promise<Database> {
   const memory = dataDir.startsWith('memory://');
+  if (!memory) mkdirSync(dataDir, { recursive: true });
   const release = memory ? () => undefined : acquireDirectoryLock(dataDir);
   try {
-    if (!memory) mkdirSync(dataDir, { recursive: true });
     const client = new PGlite(memory ? undefined : dataDir, snapshot ? { loadDataDir: snapshot } : {});
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });

@@ -81,16 +81,14 @@ export function createStore(db: Db): Store {
             .returning({ id: upgrades.id });
           const upgradeId = row!.id;
           if (input.plan.waves.length > 0) {
-            await tx
-              .insert(waves)
-              .values(
-                input.plan.waves.map((wave) => ({
-                  upgradeId,
-                  index: wave.index,
-                  service: wave.service,
-                  state: 'pending',
-                })),
-              );
+            await tx.insert(waves).values(
+              input.plan.waves.map((wave) => ({
+                upgradeId,
+                index: wave.index,
+                service: wave.service,
+                state: 'pending',
+              })),
+            );
             let seq = 0;
             const rows = input.plan.waves.flatMap((wave) =>
               wave.units.map((unit) => {
@@ -169,7 +167,7 @@ export function createStore(db: Db): Store {
       await db.insert(phaseRuns).values({ unitId, phase, ...result });
     },
 
-    async acquireLease(upgradeId, owner, ttlMs, now) {
+    async acquireLease(upgradeId, owner, ttlMs, now, replacing) {
       const until = new Date(now.getTime() + ttlMs);
       const rows = await db
         .update(upgrades)
@@ -177,7 +175,12 @@ export function createStore(db: Db): Store {
         .where(
           and(
             eq(upgrades.id, upgradeId),
-            or(isNull(upgrades.leaseOwner), eq(upgrades.leaseOwner, owner), lt(upgrades.leaseExpiresAt, now)),
+            or(
+              isNull(upgrades.leaseOwner),
+              eq(upgrades.leaseOwner, owner),
+              lt(upgrades.leaseExpiresAt, now),
+              ...(replacing ? [eq(upgrades.leaseOwner, replacing)] : []),
+            ),
           ),
         )
         .returning({ id: upgrades.id });

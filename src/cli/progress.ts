@@ -1,0 +1,104 @@
+// What the CLI prints while it drives an upgrade, and its one-screen status.
+import type { EngineEvent, UpgradeSnapshot } from '../engine/ports.js';
+import type { Runtime } from './runtime.js';
+
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export function describeSnapshot(snapshot: UpgradeSnapshot): string {
+  const { upgrade, units, failures } = snapshot;
+  const done = units.filter((u) => u.state === 'done' || u.state === 'at_target').length;
+  const failed = units.filter((u) => u.state === 'failed' || u.state === 'rollback_failed').length;
+  const pending = units.filter((u) => u.state === 'pending').length;
+  const wave = Math.min(upgrade.currentWave + 1, snapshot.waves.length);
+  const lines = [
+    `upgrade #${upgrade.id} ${upgrade.environment} → ${upgrade.release} (${upgrade.plan.strategy.kind}): ${upgrade.state}${upgrade.reason ? ` — ${upgrade.reason}` : ''}`,
+    `  ${progressBar(done, units.length)} ${done}/${units.length} done, ${failed} failed, ${pending} pending; wave ${wave} of ${snapshot.waves.length}`,
+  ];
+  for (const failure of failures) {
+    const culprit = failure.culprit;
+    const who = culprit?.sha
+      ? ` — ${culprit.shortSha} "${culprit.subject}" by ${culprit.authorName} <${culprit.authorEmail}> (${culprit.how})`
+      : culprit
+        ? ` — culprit ${culprit.how}: ${culprit.note}`
+        : ' — finding the culprit…';
+    lines.push(
+      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${failure.nodes.join(', ')}${who}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function describeEvent(event: EngineEvent): string | undefined {
+  const d = event.data as Record<string, string | number | null | undefined>;
+  switch (event.type) {
+    case 'upgrade.started':
+      return `upgrade #${event.upgradeId} started`;
+    case 'wave.started':
+      return `wave ${Number(d.wave) + 1} (${d.service}) started`;
+    case 'wave.finished':
+      return `wave ${Number(d.wave) + 1} (${d.service}) finished${d.failed ? ` with ${d.failed} failure(s)` : ''}`;
+    case 'unit.finished':
+      return `  ${d.service} on ${d.node}: ${d.state}`;
+    case 'failure.opened':
+      return `  FAILURE: ${d.service} ${d.phase} on ${d.node}`;
+    case 'failure.attributed':
+      return `  failure #${d.failureId} attributed (${d.how}${d.sha ? ` ${String(d.sha).slice(0, 7)}` : ''})`;
+    case 'bisect.progress':
+      return `  ${d.text ?? 'bisecting…'}`;
+    case 'upgrade.paused':
+    case 'upgrade.gated':
+    case 'upgrade.completed':
+    case 'upgrade.rolled_back':
+    case 'upgrade.failed':
+    case 'upgrade.aborted':
+    case 'upgrade.rolling_back':
+    case 'upgrade.resumed':
+      return `upgrade #${event.upgradeId}: ${event.type.slice('upgrade.'.length).replace('_', ' ')}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Prints the upgrade's new events as they are stored; returns a function that stops and flushes. */
+export async function followEvents(
+  runtime: Runtime,
+  upgradeId: number,
+  print: (line: string) => void,
+): Promise<() => Promise<void>> {
+  let cursor = 0;
+  let stopped = false;
+  const flush = async () => {
+    for (;;) {
+      const events = await runtime.db.store.eventsAfter(cursor, 500);
+      if (events.length === 0) return;
+      cursor = events[events.length - 1]!.id;
+      for (const event of events) {
+        if (event.upgradeId !== upgradeId) continue;
+        const line = describeEvent(event);
+        if (line) print(line);
+      }
+    }
+  };
+  // Start after every event stored so far: only what happens from now on is printed.
+  for (
+    let page = await runtime.db.store.eventsAfter(0, 1000);
+    page.length > 0;
+    page = await runtime.db.store.eventsAfter(cursor, 1000)
+  ) {
+    cursor = page[page.length - 1]!.id;
+  }
+  const loop = (async () => {
+    while (!stopped) {
+      await flush();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    await flush();
+  };
+}

@@ -1,0 +1,89 @@
+// Wiring: the config, the database, SSH, the deploy repository and the engine, built once
+// per command from the environment. The only place (with the other src/cli modules) that
+// constructs adapters.
+import { existsSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { systemClock } from '../adapters/clock.js';
+import { type Database, openDatabase } from '../adapters/db/open.js';
+import { createGitRepo } from '../adapters/git/repo.js';
+import { createSshRunner } from '../adapters/ssh/runner.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { createAttributor } from '../engine/attribution.js';
+import { createEngine, type Engine } from '../engine/host.js';
+import type { Clock, NodeRunner } from '../engine/ports.js';
+import type { Actor } from '../engine/types.js';
+
+export interface Runtime {
+  config: Config;
+  file: string;
+  db: Database;
+  engine: Engine;
+  runner: NodeRunner;
+  clock: Clock;
+  owner: string;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Where the embedded database lives when DATABASE_URL is unset (default `.drover/db`). */
+  dataDir?: string;
+  clock?: Clock;
+  pollMs?: number;
+}
+
+export function cliActor(): Actor {
+  const user = userInfo().username;
+  return { id: `cli:${user}@${hostname()}`, platform: 'cli', name: user };
+}
+
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/** A lease owner `host:pid` on this host whose process is gone. */
+export function ownerDead(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export async function openRuntime(
+  env: NodeJS.ProcessEnv,
+  configFlag?: string,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const { config, file } = loadConfig(env, configFlag);
+  const db = await openDatabase({ env, dataDir: options.dataDir ?? resolve('.drover', 'db') });
+  try {
+    const clock = options.clock ?? systemClock;
+    const runner = createSshRunner({
+      ssh: config.ssh,
+      passphrase: env.DROVER_SSH_PASSPHRASE,
+      redact: config.redact,
+    });
+    const repo = existsSync(config.releases.repo) ? createGitRepo(config.releases.repo) : undefined;
+    const owner = processOwner();
+    const engine = createEngine({
+      config,
+      store: db.store,
+      runner,
+      clock,
+      owner,
+      ownerDead,
+      refs: repo,
+      attributor: repo ? createAttributor({ config, commits: repo, runner }) : undefined,
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    });
+    return { config, file, db, engine, runner, clock, owner, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+// The commands a unit runs: config templates rendered with the unit's values.
+import type { Config } from '../config/schema.js';
+import type { Command, UnitRecord } from './ports.js';
+import { phaseCommand } from './template.js';
+import type { NodeRef, Phase, Plan } from './types.js';
+
+/** The template values of a unit: every one of them is shell-quoted when rendered. */
+export function templateValues(
+  config: Config,
+  plan: Plan,
+  unit: Pick<UnitRecord, 'service' | 'node'>,
+  node: NodeRef,
+  commit?: string,
+): Record<string, string> {
+  const release = config.releases.named[plan.release];
+  return {
+    node: node.name,
+    host: node.host,
+    service: unit.service,
+    release: plan.release,
+    from: plan.from ?? '',
+    ref: release?.ref ?? plan.release,
+    commit: commit ?? plan.commit ?? release?.ref ?? plan.release,
+    fromCommit: plan.fromCommit ?? (plan.from ? (config.releases.named[plan.from]?.ref ?? plan.from) : ''),
+  };
+}
+
+export function commandFor(config: Config, plan: Plan) {
+  return (phase: Phase, unit: UnitRecord, node: NodeRef): Command | undefined =>
+    phaseCommand(config, phase, templateValues(config, plan, unit, node));
+}

@@ -1,0 +1,109 @@
+// The engine in a process: the Upgrades API plus the drivers of the upgrades this process
+// holds the lease of. `serve` keeps driving every active upgrade; the CLI drives one until
+// it rests (completed, paused, or waiting for `step`).
+import type { Config } from '../config/schema.js';
+import type { Upgrades } from './api.js';
+import { commandFor } from './commands.js';
+import { type Attributor, type DriveUntil, drive } from './driver.js';
+import { atTarget, fleetOf } from './fleet.js';
+import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
+import type { Culprit } from './types.js';
+import { createUpgrades, type RefResolver } from './upgrades.js';
+
+export interface EngineDeps {
+  config: Config;
+  store: Store;
+  runner: NodeRunner;
+  clock: Clock;
+  owner: string;
+  refs?: RefResolver | undefined;
+  attributor?: Attributor | undefined;
+  pollMs?: number;
+  leaseMs?: number;
+  ownerDead?: (owner: string) => boolean;
+}
+
+export interface Engine {
+  upgrades: Upgrades;
+  /** Drives the upgrade here (when no other process holds it) until it rests or ends. */
+  drive(upgradeId: number, until?: DriveUntil, signal?: AbortSignal): Promise<UpgradeSnapshot>;
+  /** Drives every active upgrade, picking up new ones, until the signal aborts. */
+  serve(signal: AbortSignal): Promise<void>;
+}
+
+export const UNKNOWN_CULPRIT: Attributor = {
+  async attribute(): Promise<Culprit> {
+    return {
+      how: 'unknown',
+      sha: null,
+      shortSha: null,
+      subject: null,
+      authorName: null,
+      authorEmail: null,
+      probes: 0,
+      suspects: [],
+      note: 'no deploy repository to attribute it with',
+    };
+  },
+};
+
+export function createEngine(deps: EngineDeps): Engine {
+  const driving = new Map<number, Promise<UpgradeSnapshot>>();
+  let serving: AbortSignal | undefined;
+
+  const driveOne = async (
+    upgradeId: number,
+    until: DriveUntil,
+    signal?: AbortSignal,
+  ): Promise<UpgradeSnapshot> => {
+    const snapshot = await deps.store.load(upgradeId);
+    if (!snapshot) throw new Error(`no upgrade #${upgradeId}`);
+    const fleet = fleetOf(deps.config, snapshot.upgrade.environment, snapshot.upgrade.plan);
+    return drive(
+      upgradeId,
+      {
+        store: deps.store,
+        runner: deps.runner,
+        clock: deps.clock,
+        owner: deps.owner,
+        nodes: fleet.nodes,
+        context: fleet.context,
+        attributor: deps.attributor ?? UNKNOWN_CULPRIT,
+        command: commandFor(deps.config, snapshot.upgrade.plan),
+        atTarget: atTarget(deps.config),
+        ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+        ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
+        ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
+      },
+      until,
+      signal,
+    );
+  };
+
+  const startServing = (upgradeId: number) => {
+    if (!serving || serving.aborted || driving.has(upgradeId)) return;
+    const task = driveOne(upgradeId, 'terminal', serving).finally(() => driving.delete(upgradeId));
+    driving.set(upgradeId, task);
+  };
+
+  const upgrades = createUpgrades({
+    config: deps.config,
+    store: deps.store,
+    clock: deps.clock,
+    refs: deps.refs,
+    kick: startServing,
+  });
+
+  return {
+    upgrades,
+    drive: (upgradeId, until = 'resting', signal) => driveOne(upgradeId, until, signal),
+    async serve(signal) {
+      serving = signal;
+      while (!signal.aborted) {
+        for (const upgrade of await deps.store.active()) startServing(upgrade.id);
+        await deps.clock.sleep(deps.pollMs ?? 1000, signal).catch(() => undefined);
+      }
+      await Promise.allSettled(driving.values());
+    },
+  };
+}
