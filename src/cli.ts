@@ -49,6 +49,7 @@ const commands: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./cli/plan-command.js')).planCommand,
   upgrade: async () => (await import('./cli/upgrade-command.js')).upgradeCommand,
   migrate: async () => (await import('./cli/migrate-command.js')).migrateCommand,
+  console: async () => (await import('./cli/console-command.js')).consoleCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -1,9 +1,10 @@
 // `drover plan <release> [--env E] [--strategy S] [--batch N] [--auto] [--json]`: a dry run.
 import { parseArgs } from 'node:util';
+import { planTable } from '../bot/render/text.js';
 import type { Io } from '../cli.js';
 import type { StartOptions } from '../engine/api.js';
 import { planJson } from '../engine/report.js';
-import type { Plan, StrategyKind } from '../engine/types.js';
+import type { StrategyKind } from '../engine/types.js';
 import { UsageError } from '../errors.js';
 import { openRuntime } from './runtime.js';
 
@@ -49,41 +50,4 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   } finally {
     await runtime.close();
   }
-}
-
-export function planTable(plan: Plan): string {
-  const rows = plan.waves.map((wave) => [
-    String(wave.index + 1),
-    wave.service,
-    wave.units.map((u) => (wave.service.includes(',') ? `${u.service}@${u.node}` : u.node)).join(' '),
-    wave.why,
-  ]);
-  const header = ['wave', 'service', 'nodes', 'why'];
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
-  const skew = plan.skew.map(
-    (s) =>
-      `  ${s.service}: ${Object.entries(s.before)
-        .map(([v, n]) => `${n}×${v}`)
-        .join(', ')} → ${Object.entries(s.after)
-        .map(([v, n]) => `${n}×${v}`)
-        .join(', ')}`,
-  );
-  return [
-    `plan: ${plan.environment} ${plan.from ?? '?'} → ${plan.release}${plan.commit ? ` (${plan.commit.slice(0, 7)})` : ''}, ${plan.strategy.kind}, concurrency ${plan.strategy.concurrency}, maxFailures ${plan.strategy.maxFailures}${plan.strategy.auto ? `, auto after ${plan.strategy.soakMs / 1000}s soak` : ', step between waves'}`,
-    `order: ${plan.order.join(' → ')}`,
-    '',
-    line(header),
-    ...rows.map(line),
-    ...(plan.skipped.length > 0
-      ? [
-          '',
-          `skipped (already at ${plan.release}): ${plan.skipped.map((s) => `${s.service}@${s.node}`).join(' ')}`,
-        ]
-      : []),
-    '',
-    'version skew (before → after):',
-    ...skew,
-  ].join('\n');
 }

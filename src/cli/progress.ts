@@ -1,35 +1,6 @@
-// What the CLI prints while it drives an upgrade, and its one-screen status.
-import type { EngineEvent, UpgradeSnapshot } from '../engine/ports.js';
+// What the CLI prints while it drives an upgrade.
+import type { EngineEvent } from '../engine/ports.js';
 import type { Runtime } from './runtime.js';
-
-export function progressBar(done: number, total: number, width = 20): string {
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-export function describeSnapshot(snapshot: UpgradeSnapshot): string {
-  const { upgrade, units, failures } = snapshot;
-  const done = units.filter((u) => u.state === 'done' || u.state === 'at_target').length;
-  const failed = units.filter((u) => u.state === 'failed' || u.state === 'rollback_failed').length;
-  const pending = units.filter((u) => u.state === 'pending').length;
-  const wave = Math.min(upgrade.currentWave + 1, snapshot.waves.length);
-  const lines = [
-    `upgrade #${upgrade.id} ${upgrade.environment} → ${upgrade.release} (${upgrade.plan.strategy.kind}): ${upgrade.state}${upgrade.reason ? ` — ${upgrade.reason}` : ''}`,
-    `  ${progressBar(done, units.length)} ${done}/${units.length} done, ${failed} failed, ${pending} pending; wave ${wave} of ${snapshot.waves.length}`,
-  ];
-  for (const failure of failures) {
-    const culprit = failure.culprit;
-    const who = culprit?.sha
-      ? ` — ${culprit.shortSha} "${culprit.subject}" by ${culprit.authorName} <${culprit.authorEmail}> (${culprit.how})`
-      : culprit
-        ? ` — culprit ${culprit.how}: ${culprit.note}`
-        : ' — finding the culprit…';
-    lines.push(
-      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${failure.nodes.join(', ')}${who}`,
-    );
-  }
-  return lines.join('\n');
-}
 
 export function describeEvent(event: EngineEvent): string | undefined {
   const d = event.data as Record<string, string | number | null | undefined>;

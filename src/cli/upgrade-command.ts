@@ -2,6 +2,7 @@
 // the local user (`cli:<user>@<host>`), counts as an operator, and drives the upgrade itself
 // when no other drover process holds its lease.
 import { parseArgs } from 'node:util';
+import { describeSnapshot } from '../bot/render/text.js';
 import type { Io } from '../cli.js';
 import type { RollbackScope, StartOptions, Target } from '../engine/api.js';
 import type { UpgradeSnapshot } from '../engine/ports.js';
@@ -9,7 +10,7 @@ import { statusJson } from '../engine/report.js';
 import { TERMINAL_UPGRADE } from '../engine/transitions.js';
 import type { Actor, StrategyKind } from '../engine/types.js';
 import { UsageError } from '../errors.js';
-import { describeSnapshot, followEvents } from './progress.js';
+import { followEvents } from './progress.js';
 import { cliActor, openRuntime, type Runtime } from './runtime.js';
 
 export const UPGRADE_USAGE = `usage: drover upgrade <verb> [args] [options]

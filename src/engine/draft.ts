@@ -46,7 +46,7 @@ export class Draft {
     checkedUpgrade(this.id, this.state, state);
     this.state = state;
     this.upgradePatch = { ...this.upgradePatch, state, reason };
-    if (event) this.events.push(event);
+    if (event) this.events.push({ ...event, data: { ...event.data, reason } });
   }
 
   setPlan(plan: UpgradeSnapshot['upgrade']['plan']): void {

@@ -31,20 +31,35 @@ const BUTTON_COMMANDS: Record<string, (value: string) => string> = {
 export function renderLines(message: ChatMessage, indent = ''): string[] {
   const lines: string[] = [];
   const title = spanText(message.title) || message.summary;
-  const mark = message.tone === 'danger' ? '✖ ' : message.tone === 'good' ? '✔ ' : message.tone === 'warning' ? '! ' : '';
+  const mark =
+    message.tone === 'danger'
+      ? '✖ '
+      : message.tone === 'good'
+        ? '✔ '
+        : message.tone === 'warning'
+          ? '! '
+          : '';
   lines.push(`${mark}${title}`);
   for (const line of message.lines ?? []) lines.push(spanText(line));
   for (const field of message.fields ?? []) lines.push(`${field.label}: ${spanText(field.value)}`);
   if (message.progress) {
     const { done, failed, pending, total } = message.progress;
-    lines.push(`${progressBar(done, failed, total)} ${done}/${total} done, ${failed} failed, ${pending} pending`);
+    lines.push(
+      `${progressBar(done, failed, total)} ${done}/${total} done, ${failed} failed, ${pending} pending`,
+    );
   }
   if (message.code) {
     const code = message.code.split('\n').slice(-12);
     lines.push(...code.map((line) => `  | ${line}`));
   }
   if (message.buttons?.length) {
-    lines.push(message.buttons.map((button) => `[${button.label}: ${BUTTON_COMMANDS[button.action]?.(button.value) ?? button.value}]`).join(' '));
+    lines.push(
+      message.buttons
+        .map(
+          (button) => `[${button.label}: ${BUTTON_COMMANDS[button.action]?.(button.value) ?? button.value}]`,
+        )
+        .join(' '),
+    );
   }
   if (message.context?.length) lines.push(`(${spanText(message.context)})`);
   return lines.map((line, index) => `${indent}${index === 0 ? '' : '  '}${line}`);

@@ -16,7 +16,11 @@ export function createConsoleTransport(screen: ConsoleScreen): ChatTransport {
   let last: { ref: string; lines: number } | undefined;
   return {
     platform: 'console',
-    async deliver(item: OutgoingMessage, existing: MessageRef | undefined, parent: MessageRef | undefined): Promise<MessageRef> {
+    async deliver(
+      item: OutgoingMessage,
+      existing: MessageRef | undefined,
+      parent: MessageRef | undefined,
+    ): Promise<MessageRef> {
       const ref = existing?.ref ?? `m${next++}`;
       const indent = item.threadOf ? '    ↳ ' : '';
       const lines = renderLines(item.message, indent);

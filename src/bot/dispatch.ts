@@ -1,0 +1,148 @@
+// One place every chat command passes through, whatever the platform: parse, authorize,
+// act through the engine's API, audit, and say what happened (or how to fix the input).
+import type { Config } from '../config/schema.js';
+import type { StartOptions, Target, Upgrades } from '../engine/api.js';
+import type { Store } from '../engine/ports.js';
+import type { Actor } from '../engine/types.js';
+import { DroverError, UsageError } from '../errors.js';
+import { type ActorContext, mayRun } from './auth.js';
+import { type CommandRequest, helpText, parseCommand, VERB_TABLE } from './grammar.js';
+import { describeSnapshot, planTable } from './render/text.js';
+
+export interface Reply {
+  text: string;
+  /** Shown only to the person who asked (usage errors, refusals, dry runs). */
+  ephemeral: boolean;
+  ok: boolean;
+}
+
+export interface DispatcherDeps {
+  upgrades: Upgrades;
+  store: Store;
+  config: Config;
+  /** Posts the environment's digest now (`/upgrade digest`). */
+  digest?: (environment: string | undefined) => Promise<string>;
+}
+
+export interface Dispatcher {
+  handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Reply>;
+}
+
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { upgrades, store, config } = deps;
+  const audit = (
+    actor: Actor,
+    command: string,
+    args: Record<string, unknown>,
+    outcome: string,
+    upgradeId?: number,
+  ) => store.audit({ actor, command, args, outcome, upgradeId: upgradeId ?? null });
+
+  async function act(
+    actor: Actor,
+    request: CommandRequest,
+  ): Promise<{ text: string; upgradeId?: number; ephemeral?: boolean }> {
+    const target = (r: { env?: string; id?: number }): Target => ({
+      ...(r.env ? { environment: r.env } : {}),
+      ...(r.id ? { upgradeId: r.id } : {}),
+    });
+    switch (request.verb) {
+      case 'help':
+        return { text: helpText(request.topic), ephemeral: true };
+      case 'plan':
+      case 'start': {
+        const options: StartOptions = {
+          ...(request.env ? { environment: request.env } : {}),
+          ...(request.strategy ? { strategy: request.strategy } : {}),
+          ...(request.batch
+            ? { batch: request.batch.endsWith('%') ? request.batch : Number.parseInt(request.batch, 10) }
+            : {}),
+          ...(request.auto ? { auto: true } : {}),
+        };
+        if (request.verb === 'plan')
+          return { text: planTable(await upgrades.plan(request.release, options)), ephemeral: true };
+        const snapshot = await upgrades.start(actor, request.release, options);
+        const { upgrade } = snapshot;
+        return {
+          text: `upgrade #${upgrade.id} started: ${upgrade.environment} → ${upgrade.release}, ${upgrade.plan.strategy.kind}, ${snapshot.waves.length} wave(s), ${snapshot.units.length} unit(s)`,
+          upgradeId: upgrade.id,
+        };
+      }
+      case 'status': {
+        const snapshots = await upgrades.status(target(request));
+        return { text: snapshots.map(describeSnapshot).join('\n\n') || 'no upgrades yet', ephemeral: true };
+      }
+      case 'digest':
+        if (!deps.digest) return { text: 'digests are not configured in this process', ephemeral: true };
+        return { text: await deps.digest(request.env) };
+      case 'ack': {
+        const snapshot = await upgrades.ack(actor, request.failure, request.note, target(request));
+        const failure =
+          request.failure ?? [...snapshot.failures].reverse().find((f) => f.ackedBy === actor.name)?.id;
+        return {
+          text: `failure #${failure} acknowledged by ${actor.name}${request.note ? `: ${request.note}` : ''}`,
+          upgradeId: snapshot.upgrade.id,
+        };
+      }
+      case 'rollback': {
+        const snapshot = await upgrades.rollback(actor, target(request), request.scope);
+        return {
+          text: `upgrade #${snapshot.upgrade.id}: rolling back ${request.scope === 'all' ? 'every upgraded node' : 'the current wave'}`,
+          upgradeId: snapshot.upgrade.id,
+        };
+      }
+      case 'retry':
+      case 'skip': {
+        const snapshot = await upgrades[request.verb](actor, target(request), request.node);
+        return {
+          text: `upgrade #${snapshot.upgrade.id}: ${request.verb === 'retry' ? 'retrying' : 'skipping'} ${request.node}`,
+          upgradeId: snapshot.upgrade.id,
+        };
+      }
+      default: {
+        const snapshot = await upgrades[request.verb](actor, target(request));
+        return {
+          text: `upgrade #${snapshot.upgrade.id}: ${snapshot.upgrade.state}${snapshot.upgrade.reason ? ` — ${snapshot.upgrade.reason}` : ''}`,
+          upgradeId: snapshot.upgrade.id,
+        };
+      }
+    }
+  }
+
+  return {
+    async handle(actor, input, context = {}) {
+      let request: CommandRequest;
+      try {
+        request = typeof input === 'string' ? parseCommand(input) : input;
+      } catch (error) {
+        if (error instanceof UsageError) return { text: error.message, ephemeral: true, ok: false };
+        throw error;
+      }
+      const args = { ...request } as Record<string, unknown>;
+      const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
+      if (!mayRun(config, actor, who, context)) {
+        await audit(
+          actor,
+          request.verb,
+          args,
+          `refused: not ${who === 'developer' ? 'a developer or operator' : `an ${who}`}`,
+        );
+        const whom = who === 'developer' ? 'developers and operators' : 'operators';
+        return {
+          text: `only ${whom} may ${request.verb}; ask one of them, or get added to \`${who}s:\` in drover.yaml`,
+          ephemeral: true,
+          ok: false,
+        };
+      }
+      try {
+        const result = await act(actor, request);
+        await audit(actor, request.verb, args, 'ok', result.upgradeId);
+        return { text: result.text, ephemeral: result.ephemeral ?? false, ok: true };
+      } catch (error) {
+        if (!(error instanceof DroverError)) throw error;
+        await audit(actor, request.verb, args, `refused: ${error.message}`);
+        return { text: error.message, ephemeral: true, ok: false };
+      }
+    },
+  };
+}

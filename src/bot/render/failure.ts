@@ -1,0 +1,99 @@
+// The failure post: a top-level message per failure (nodes failing the same way share it),
+// edited as nodes join, as the culprit is found, and when someone acknowledges it.
+import type { Config } from '../../config/schema.js';
+import type { FailureRecord, UpgradeSnapshot } from '../../engine/ports.js';
+import type { ChatMessage, Span } from '../model.js';
+import { personFor } from '../people.js';
+
+export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
+  const culprit = failure.culprit;
+  if (!culprit) return ['finding the offending commit…'];
+  if (culprit.sha) {
+    const author = personFor(config.people, culprit.authorEmail, culprit.authorName);
+    const how =
+      culprit.how === 'bisected'
+        ? `bisected in ${culprit.probes} probe(s)`
+        : 'the one commit this step deployed';
+    return [
+      { code: culprit.shortSha ?? culprit.sha.slice(0, 7) },
+      ` ${culprit.subject} — by `,
+      { mention: author },
+      ...(author.slack || author.discord ? [] : [` <${culprit.authorEmail}>`]),
+      ` (${how})`,
+    ];
+  }
+  if (culprit.how === 'suspects') {
+    const list = culprit.suspects
+      .slice(0, 5)
+      .flatMap((s, i): Span[] => [
+        ...(i > 0 ? ['; '] : []),
+        { code: s.sha.slice(0, 7) },
+        ` ${s.subject} (`,
+        { mention: personFor(config.people, s.authorEmail, s.authorName) },
+        ')',
+      ]);
+    return [`suspects: `, ...list, ` — ${culprit.note}`];
+  }
+  return [`unknown — ${culprit.note}`];
+}
+
+export function failureMessage(
+  failure: FailureRecord,
+  snapshot: UpgradeSnapshot,
+  config: Config,
+): ChatMessage {
+  const nodes = failure.nodes.join(', ');
+  const acked = failure.ackedBy
+    ? [
+        `acknowledged by ${failure.ackedBy} at ${failure.ackedAt?.toISOString().slice(11, 16)} UTC${failure.ackNote ? `: ${failure.ackNote}` : ''}`,
+      ]
+    : [];
+  const state =
+    failure.state === 'resolved'
+      ? 'resolved'
+      : failure.state === 'acked'
+        ? 'acknowledged'
+        : 'open — acknowledge in this thread (`ack`) or with the button';
+  const firstNode = failure.nodes[0] ?? '';
+  return {
+    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${nodes} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
+    title: [
+      {
+        bold: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${failure.nodes.length} node(s)`,
+      },
+      ` — upgrade #${snapshot.upgrade.id} ${snapshot.upgrade.environment} → ${snapshot.upgrade.release}`,
+    ],
+    fields: [
+      { label: 'Nodes', value: [nodes] },
+      { label: 'Phase', value: [`${failure.phase}, exit ${failure.exitCode ?? '—'}`] },
+      { label: 'Offending commit', value: culpritSpans(failure, config) },
+      { label: 'State', value: [state] },
+    ],
+    code: failure.outputTail.split('\n').slice(-15).join('\n'),
+    buttons:
+      failure.state === 'resolved'
+        ? []
+        : [
+            ...(failure.state === 'open'
+              ? [
+                  {
+                    action: 'ack' as const,
+                    label: 'Acknowledge',
+                    value: `failure:${failure.id}`,
+                    style: 'primary' as const,
+                  },
+                ]
+              : []),
+            { action: 'retry', label: 'Retry node', value: `node:${firstNode}` },
+            { action: 'skip', label: 'Skip node', value: `node:${firstNode}` },
+            {
+              action: 'rollback',
+              label: 'Roll back wave',
+              value: `upgrade:${snapshot.upgrade.id}`,
+              style: 'danger',
+            },
+          ],
+    context: acked,
+    tone: failure.state === 'resolved' ? 'good' : 'danger',
+  };
+}

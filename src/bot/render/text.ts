@@ -1,0 +1,70 @@
+// Plain-text views shared by chat replies and the CLI: the plan table and an upgrade's
+// one-screen status.
+import type { UpgradeSnapshot } from '../../engine/ports.js';
+import type { Plan } from '../../engine/types.js';
+
+export function progressBar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export function describeSnapshot(snapshot: UpgradeSnapshot): string {
+  const { upgrade, units, failures } = snapshot;
+  const done = units.filter((u) => u.state === 'done' || u.state === 'at_target').length;
+  const failed = units.filter((u) => u.state === 'failed' || u.state === 'rollback_failed').length;
+  const pending = units.filter((u) => u.state === 'pending').length;
+  const wave = Math.min(upgrade.currentWave + 1, snapshot.waves.length);
+  const lines = [
+    `upgrade #${upgrade.id} ${upgrade.environment} → ${upgrade.release} (${upgrade.plan.strategy.kind}): ${upgrade.state}${upgrade.reason ? ` — ${upgrade.reason}` : ''}`,
+    `  ${progressBar(done, units.length)} ${done}/${units.length} done, ${failed} failed, ${pending} pending; wave ${wave} of ${snapshot.waves.length}`,
+  ];
+  for (const failure of failures) {
+    const culprit = failure.culprit;
+    const who = culprit?.sha
+      ? ` — ${culprit.shortSha} "${culprit.subject}" by ${culprit.authorName} <${culprit.authorEmail}> (${culprit.how})`
+      : culprit
+        ? ` — culprit ${culprit.how}: ${culprit.note}`
+        : ' — finding the culprit…';
+    lines.push(
+      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${failure.nodes.join(', ')}${who}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function planTable(plan: Plan): string {
+  const rows = plan.waves.map((wave) => [
+    String(wave.index + 1),
+    wave.service,
+    wave.units.map((u) => (wave.service.includes(',') ? `${u.service}@${u.node}` : u.node)).join(' '),
+    wave.why,
+  ]);
+  const header = ['wave', 'service', 'nodes', 'why'];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const skew = plan.skew.map(
+    (s) =>
+      `  ${s.service}: ${Object.entries(s.before)
+        .map(([v, n]) => `${n}×${v}`)
+        .join(', ')} → ${Object.entries(s.after)
+        .map(([v, n]) => `${n}×${v}`)
+        .join(', ')}`,
+  );
+  return [
+    `plan: ${plan.environment} ${plan.from ?? '?'} → ${plan.release}${plan.commit ? ` (${plan.commit.slice(0, 7)})` : ''}, ${plan.strategy.kind}, concurrency ${plan.strategy.concurrency}, maxFailures ${plan.strategy.maxFailures}${plan.strategy.auto ? `, auto after ${plan.strategy.soakMs / 1000}s soak` : ', step between waves'}`,
+    `order: ${plan.order.join(' → ')}`,
+    '',
+    line(header),
+    ...rows.map(line),
+    ...(plan.skipped.length > 0
+      ? [
+          '',
+          `skipped (already at ${plan.release}): ${plan.skipped.map((s) => `${s.service}@${s.node}`).join(' ')}`,
+        ]
+      : []),
+    '',
+    'version skew (before → after):',
+    ...skew,
+  ].join('\n');
+}

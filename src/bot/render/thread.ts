@@ -1,0 +1,37 @@
+// One line per engine event worth a thread reply: wave events under the upgrade message,
+// bisection progress and acks under the failure post.
+import type { EngineEvent, UpgradeSnapshot } from '../../engine/ports.js';
+import type { ChatMessage } from '../model.js';
+
+export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatMessage | undefined {
+  const d = event.data as Record<string, string | number | boolean | null | undefined>;
+  const wave = (index: unknown) => `wave ${Number(index) + 1} of ${snapshot.waves.length}`;
+  const line = (() => {
+    switch (event.type) {
+      case 'upgrade.started':
+        return `started: ${snapshot.waves.length} wave(s), ${snapshot.units.length} unit(s)`;
+      case 'wave.started':
+        return `${wave(d.wave)} started (${d.service})`;
+      case 'wave.finished':
+        return `${wave(d.wave)} finished (${d.service})${d.failed ? `, ${d.failed} failed` : ''}`;
+      case 'upgrade.gated':
+      case 'upgrade.paused':
+      case 'upgrade.resumed':
+      case 'upgrade.completed':
+      case 'upgrade.rolling_back':
+      case 'upgrade.rolled_back':
+      case 'upgrade.aborted':
+      case 'upgrade.failed':
+        return `${event.type.slice(8).replace('_', ' ')}: ${d.reason ?? snapshot.upgrade.reason}`;
+      case 'bisect.progress':
+        return `${d.text}${d.node ? ` on ${d.node}` : ''}`;
+      case 'failure.acked':
+        return `acknowledged by ${d.name}${d.note ? `: ${d.note}` : ''}`;
+      case 'command':
+        return d.note ? String(d.note) : undefined;
+      default:
+        return undefined;
+    }
+  })();
+  return line ? { summary: line } : undefined;
+}

@@ -1,0 +1,81 @@
+// The console as a chat platform in this process: the engine driving upgrades, the notifier
+// rendering their events for the console, and the outbox delivering them to the screen.
+import { createConsoleTransport } from '../adapters/console/transport.js';
+import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
+import { createNotifier } from '../bot/notifier.js';
+import { createOutboxWorker } from '../bot/outbox-worker.js';
+import { isResting } from '../engine/driver.js';
+import type { Runtime } from './runtime.js';
+
+export interface ConsoleApp {
+  dispatcher: Dispatcher;
+  /** Resolves once every active upgrade rests and every message has been shown. */
+  settle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CONSUMER = 'console';
+
+export async function startConsoleApp(
+  runtime: Runtime,
+  write: (text: string) => void,
+  fancy: boolean,
+  digest?: (env: string | undefined) => Promise<string>,
+): Promise<ConsoleApp> {
+  const { db, config, clock } = runtime;
+  // Show what happens from now on, not the database's whole history.
+  let last = 0;
+  for (
+    let page = await db.store.eventsAfter(0, 1000);
+    page.length > 0;
+    page = await db.store.eventsAfter(last, 1000)
+  )
+    last = page.at(-1)!.id;
+  if ((await db.outbox.cursor(CONSUMER)) < last) await db.outbox.enqueueFromEvents(CONSUMER, last, []);
+
+  const notifier = createNotifier({
+    config,
+    store: db.store,
+    outbox: db.outbox,
+    platforms: ['console'],
+    consumer: CONSUMER,
+  });
+  const worker = createOutboxWorker({
+    outbox: db.outbox,
+    transport: createConsoleTransport({ write: (text) => write(text.replace(/\n$/, '')), fancy }),
+    clock,
+  });
+  const dispatcher = createDispatcher({
+    upgrades: runtime.engine.upgrades,
+    store: db.store,
+    config,
+    ...(digest ? { digest } : {}),
+  });
+  const abort = new AbortController();
+  const serving = runtime.engine.serve(abort.signal);
+  const pump = async () => (await notifier.runOnce()) + (await worker.drain());
+  const background = (async () => {
+    while (!abort.signal.aborted) {
+      if ((await pump()) === 0) await clock.sleep(100, abort.signal);
+    }
+  })();
+
+  return {
+    dispatcher,
+    async settle(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const active = await db.store.active();
+        const snapshots = await Promise.all(active.map((u) => db.store.load(u.id)));
+        const resting = snapshots.every((s) => !s || isResting(s));
+        if (resting && (await pump()) === 0 && (await db.outbox.pending('console')) === 0) return;
+        await clock.sleep(100);
+      }
+      write('  ! still busy after the wait; go on with status');
+    },
+    async stop() {
+      abort.abort();
+      await Promise.allSettled([serving, background]);
+    },
+  };
+}
