@@ -50,6 +50,7 @@ const commands: Record<string, () => Promise<Command>> = {
   upgrade: async () => (await import('./cli/upgrade-command.js')).upgradeCommand,
   migrate: async () => (await import('./cli/migrate-command.js')).migrateCommand,
   console: async () => (await import('./cli/console-command.js')).consoleCommand,
+  demo: async () => (await import('./cli/demo-command.js')).demoCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -25,7 +25,8 @@ export function templateValues(
   };
 }
 
-export function commandFor(config: Config, plan: Plan) {
-  return (phase: Phase, unit: UnitRecord, node: NodeRef): Command | undefined =>
+/** The command of a phase for a unit, rendered from the plan it runs under now. */
+export function commandFor(config: Config) {
+  return (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan): Command | undefined =>
     phaseCommand(config, phase, templateValues(config, plan, unit, node));
 }

@@ -69,7 +69,7 @@ export function createEngine(deps: EngineDeps): Engine {
         nodes: fleet.nodes,
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
-        command: commandFor(deps.config, snapshot.upgrade.plan),
+        command: commandFor(deps.config),
         atTarget: atTarget(deps.config),
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),

@@ -19,7 +19,7 @@ export interface UnitDeps {
   runner: NodeRunner;
   store: Store;
   /** The rendered command of a phase for this unit, or undefined when the phase is not configured. */
-  command: (phase: Phase, unit: UnitRecord, node: NodeRef) => Command | undefined;
+  command: (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan) => Command | undefined;
   now: () => Date;
   /** Whether a `version` output means the unit already runs the plan's target. */
   atTarget: (version: string) => boolean;
@@ -104,7 +104,7 @@ async function runPhase(
   job: UnitJob,
   deps: UnitDeps,
 ): Promise<PhaseResult | undefined> {
-  const command = deps.command(phase, job.unit, job.node);
+  const command = deps.command(phase, job.unit, job.node, job.plan);
   if (!command) return undefined;
   const result = await session.run(command);
   await deps.store.recordPhase(job.unit.id, phase, result);
