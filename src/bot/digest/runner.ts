@@ -11,7 +11,7 @@ import type { DigestRuns, Outbox } from '../ports.js';
 import { digestContent } from './content.js';
 import { gatherDigest } from './data.js';
 import type { DigestQueries } from './ports.js';
-import { dueRun, nextRun } from './schedule.js';
+import { checkSchedule, dueRun, nextRun } from './schedule.js';
 import { type Limits, PLATFORM_LIMITS } from './split.js';
 
 export interface DigestSchedulerOptions {
@@ -50,10 +50,14 @@ export function digestKey(environment: string, at: Date, part: number): string {
   return `digest:${environment}:${at.toISOString()}${part > 0 ? `:part${part + 1}` : ''}`;
 }
 
+/** Throws DroverError `config_invalid` when an environment's digest schedule is invalid. */
 export function createDigestScheduler(options: DigestSchedulerOptions): DigestScheduler {
   const { config, store, queries, digests, outbox, clock, owner, platforms } = options;
   const staleMs = options.staleMs ?? 120_000;
   const pollMs = options.pollMs ?? 30_000;
+  // A schedule that cannot be evaluated fails at start, naming the fix, not at 09:00.
+  for (const env of Object.values(config.environments))
+    if (env.digest) checkSchedule(env.digest.cron, env.digest.timezone);
   const onError =
     options.onError ??
     ((error: unknown, environment: string) =>

@@ -153,6 +153,9 @@ describe('digest scheduler', () => {
     expect(await digestRows(db)).toEqual(both('2026-11-27T12:00:00.000Z'));
     expect((await db.digests.last('lab'))?.scheduledAt.toISOString()).toBe('2026-11-27T12:00:00.000Z');
     await expect(digest.postDigestNow('nowhere')).rejects.toBeInstanceOf(UsageError);
+    expect(() => scheduler(db, clock, 'bad', { config: digestConfig({ timezone: 'Mars/Base' }) })).toThrow(
+      /digest schedule "0 9 \* \* 1-5" in timezone "Mars\/Base" is not valid/,
+    );
 
     const silent = scheduler(db, clock, 'silent', {
       config: digestConfig({ quiet: 'silent', cron: '0 14 * * *' }),
