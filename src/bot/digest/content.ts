@@ -80,16 +80,21 @@ function activeLines(snapshot: UpgradeSnapshot): Span[][] {
   ];
 }
 
+/** Who acknowledged: a mention when `people:` knows them (by chat id, name or e-mail), else as recorded. */
 function ackedBySpans(failure: FailureRecord, config: Config): Span[] {
   const by = failure.ackedBy ?? '';
-  const [platform, id] = by.split(':', 2);
-  const person = config.people.find((p) =>
-    platform === 'slack' ? p.slack === id : platform === 'discord' ? p.discord === id : false,
+  const id = by.replace(/^(slack|discord):/, '').toLowerCase();
+  const person = config.people.find(
+    (p) =>
+      p.slack?.toLowerCase() === id ||
+      p.discord === id ||
+      p.name?.toLowerCase() === id ||
+      p.email.toLowerCase() === id,
   );
   const who: Span = person
     ? { mention: { name: person.name ?? person.email, email: person.email, ...pick(person) } }
     : by;
-  return [`acked by `, who, failure.ackNote ? ` (“${failure.ackNote}”)` : ''];
+  return ['acked by ', who, failure.ackNote ? ` (“${failure.ackNote}”)` : ''];
 }
 
 function pick(person: Config['people'][number]): Pick<PersonRef, 'slack' | 'discord'> {

@@ -154,7 +154,7 @@ describe('digest content from a seeded store', () => {
           id: f2!,
           culprit: culprit('a'.repeat(40), 'new compute driver', 'Alice', 'ALICE@example.com'),
           state: 'acked',
-          ackedBy: 'slack:U01CAROL',
+          ackedBy: 'U01CAROL',
           ackedAt: new Date(),
           ackNote: 'on it',
         },
