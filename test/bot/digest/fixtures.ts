@@ -1,6 +1,5 @@
 // Shared by the digest tests: a config with a digest schedule and channels, a store seeded
 // through the real Store methods, and messages as plain text (mentions as `<@id>`).
-
 import type { ChatMessage, Span } from '../../../src/bot/model.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
@@ -10,7 +9,7 @@ import type { Culprit } from '../../../src/engine/types.js';
 import { openstackYaml } from '../../support/config.js';
 
 export function digestConfig(
-  options: { cron?: string; timezone?: string; quiet?: 'line' | 'silent' } = {},
+  options: { cron?: string; timezone?: string; quiet?: 'line' | 'silent'; environment?: string } = {},
 ): Config {
   const yaml = openstackYaml({
     extra: `people:
@@ -19,7 +18,7 @@ export function digestConfig(
 `,
   }).replace(
     '  lab:\n',
-    `  lab:
+    `  ${options.environment ?? 'lab'}:
     channels: { slack: C0LAB, discord: "4455" }
     digest: { cron: "${options.cron ?? '0 9 * * 1-5'}", timezone: ${options.timezone ?? 'Europe/Berlin'}, quiet: ${options.quiet ?? 'line'} }
 `,
