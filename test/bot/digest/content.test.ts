@@ -252,6 +252,17 @@ describe('digest content from a seeded store', () => {
     );
   });
 
+  it('says when an upgrade waits at a gate for `step`', () => {
+    const [snapshot] = data.active;
+    const gated = {
+      ...snapshot!,
+      upgrade: { ...snapshot!.upgrade, state: 'running' as const, reason: 'wave 2 done' },
+      waves: snapshot!.waves.map((w) => (w.index === 2 ? { ...w, state: 'gated' as const } : w)),
+    };
+    const lines = digestMessage({ ...data, active: [gated] }, config, BERLIN)!.lines!.map(text);
+    expect(lines).toContain('  state: running — wave 2 done; next: waiting for `/upgrade step`');
+  });
+
   it('splits a digest longer than the limit into parts within it, cutting the rest with a note', () => {
     const whole = digestContent(data, config, { ...BERLIN, maxChars: 100_000 });
     expect(whole).toHaveLength(1);
