@@ -21,18 +21,22 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** `{{name}}`, spaces inside the braces allowed; any text between braces is a placeholder. */
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
 export function renderTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined)
-      throw new Error(`unknown template value {{${name}}} (known: ${TEMPLATE_VALUES.join(', ')})`);
-    return shellQuote(value);
+  return template.replace(PLACEHOLDER, (_, name: string) => {
+    const value = Object.hasOwn(values, name) ? values[name] : undefined;
+    if (typeof value === 'string') return shellQuote(value);
+    if ((TEMPLATE_VALUES as readonly string[]).includes(name))
+      throw new Error(`template value {{${name}}} has no value here`);
+    throw new Error(`unknown template value {{${name}}} (known: ${TEMPLATE_VALUES.join(', ')})`);
   });
 }
 
 /** The placeholders a template uses that are not template values. */
 export function unknownPlaceholders(template: string): string[] {
-  return [...template.matchAll(/\{\{\s*([A-Za-z]+)\s*\}\}/g)]
+  return [...template.matchAll(PLACEHOLDER)]
     .map((m) => m[1]!)
     .filter((name) => !(TEMPLATE_VALUES as readonly string[]).includes(name));
 }
