@@ -17,7 +17,7 @@ export type ButtonAction = 'ack' | 'retry' | 'skip' | 'rollback';
 export interface Button {
   action: ButtonAction;
   label: string;
-  /** Opaque value carried back with the click, e.g. `failure:12` or `node:cmp-3`. */
+  /** Carried back with the click: `failure:<id>` (ack), `<upgrade>:<node>` (retry, skip), `<upgrade>` (rollback). */
   value: string;
   style?: 'primary' | 'danger';
 }

@@ -84,12 +84,12 @@ export function failureMessage(
                   },
                 ]
               : []),
-            { action: 'retry', label: 'Retry node', value: `node:${firstNode}` },
-            { action: 'skip', label: 'Skip node', value: `node:${firstNode}` },
+            { action: 'retry', label: 'Retry node', value: `${snapshot.upgrade.id}:${firstNode}` },
+            { action: 'skip', label: 'Skip node', value: `${snapshot.upgrade.id}:${firstNode}` },
             {
               action: 'rollback',
               label: 'Roll back wave',
-              value: `upgrade:${snapshot.upgrade.id}`,
+              value: `${snapshot.upgrade.id}`,
               style: 'danger',
             },
           ],
