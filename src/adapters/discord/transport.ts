@@ -1,0 +1,81 @@
+// Delivering outbox messages to Discord over REST: post once, edit by message id afterwards.
+// The upgrade message and each failure post open a thread (its id is stored as threadRef, and
+// on Discord equals the message's id); thread replies go into their parent's thread. Rate
+// limits and outages become TransportErrors so the outbox retries them.
+import { type REST, Routes } from 'discord.js';
+import type { OutgoingMessage } from '../../bot/model.js';
+import { type ChatTransport, type MessageRef, TransportError } from '../../bot/ports.js';
+import { toDiscordBody } from './embeds.js';
+
+/** Messages that get a thread for their replies: `upgrade:<id>`, `failure:<id>`. */
+export const THREADED_KEY = /^(upgrade|failure):\d+$/;
+const THREAD_EXISTS = 160004;
+
+export interface DiscordTransportOptions {
+  rest: REST;
+  /** A thread that could not be opened with its message (it is opened with the first reply). */
+  onError?: (error: unknown) => void;
+}
+
+export function createDiscordTransport(options: DiscordTransportOptions): ChatTransport {
+  const { rest } = options;
+
+  const openThread = async (channel: string, messageId: string, name: string): Promise<string> => {
+    try {
+      const thread = (await rest.post(Routes.threads(channel, messageId), {
+        body: { name: name.slice(0, 100), auto_archive_duration: 10080 },
+      })) as { id: string };
+      return thread.id;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === THREAD_EXISTS) return messageId;
+      throw error;
+    }
+  };
+
+  return {
+    platform: 'discord',
+    async deliver(
+      item: OutgoingMessage,
+      existing: MessageRef | undefined,
+      parent: MessageRef | undefined,
+    ): Promise<MessageRef> {
+      const body = toDiscordBody(item.message);
+      try {
+        if (item.threadOf && !parent)
+          throw new TransportError(`the parent message ${item.threadOf} is not delivered yet`, 1000);
+        const threadOf = parent
+          ? (parent.threadRef ?? (await openThread(item.channel, parent.ref, item.threadOf ?? 'thread')))
+          : undefined;
+        const channel = threadOf ?? item.channel;
+        if (existing) {
+          await rest.patch(Routes.channelMessage(channel, existing.ref), { body });
+          return existing;
+        }
+        const posted = (await rest.post(Routes.channelMessages(channel), { body })) as { id: string };
+        let threadRef: string | null = null;
+        if (!threadOf && THREADED_KEY.test(item.key)) {
+          try {
+            threadRef = await openThread(item.channel, posted.id, item.message.summary);
+          } catch (error) {
+            // The message is posted: failing now would post it twice. The first reply opens it.
+            options.onError?.(error);
+          }
+        }
+        return { platform: 'discord', channel: item.channel, key: item.key, ref: posted.id, threadRef };
+      } catch (error) {
+        throw asTransportError(error);
+      }
+    },
+  };
+}
+
+export function asTransportError(error: unknown): TransportError {
+  if (error instanceof TransportError) return error;
+  const e = error as { retryAfter?: unknown; status?: unknown; message?: string; name?: string };
+  // A RateLimitError (rest.rejectOnRateLimit) carries retryAfter in ms.
+  const retryAfterMs = typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
+  const status = typeof e.status === 'number' ? ` (HTTP ${e.status})` : '';
+  return new TransportError(`Discord: ${e.message ?? String(error)}${status}`, retryAfterMs, {
+    cause: error,
+  });
+}
