@@ -1,0 +1,46 @@
+// The driving lease of an upgrade: one process at a time drives it. A lease is free when
+// nobody holds it, when it expired (expiry at or before `now`), or when its holder is known dead.
+import { and, eq, isNull, lte, or } from 'drizzle-orm';
+import type { Queryable } from './db.js';
+import { upgrades } from './schema.js';
+
+export async function acquireLease(
+  db: Queryable,
+  upgradeId: number,
+  owner: string,
+  ttlMs: number,
+  now: Date,
+  replacing?: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(upgrades)
+    .set({ leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttlMs) })
+    .where(
+      and(
+        eq(upgrades.id, upgradeId),
+        or(
+          isNull(upgrades.leaseOwner),
+          eq(upgrades.leaseOwner, owner),
+          lte(upgrades.leaseExpiresAt, now),
+          ...(replacing ? [eq(upgrades.leaseOwner, replacing)] : []),
+        ),
+      ),
+    )
+    .returning({ id: upgrades.id });
+  return rows.length > 0;
+}
+
+export async function releaseLease(db: Queryable, upgradeId: number, owner: string): Promise<void> {
+  await db
+    .update(upgrades)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(upgrades.id, upgradeId), eq(upgrades.leaseOwner, owner)));
+}
+
+export async function leaseHolder(db: Queryable, upgradeId: number, now: Date): Promise<string | undefined> {
+  const [row] = await db
+    .select({ owner: upgrades.leaseOwner, until: upgrades.leaseExpiresAt })
+    .from(upgrades)
+    .where(eq(upgrades.id, upgradeId));
+  return row?.owner && row.until && row.until > now ? row.owner : undefined;
+}
