@@ -14,7 +14,7 @@ export function createRedactor(patterns: string[]): (text: string) => string {
   return (text) => {
     let out = text;
     for (const regex of DEFAULTS) {
-      out = out.replace(regex, (match, key: string | undefined) =>
+      out = out.replace(regex, (_match, key: string | undefined) =>
         key && /^(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)$/i.test(key)
           ? `${key}=[redacted]`
           : '[redacted]',

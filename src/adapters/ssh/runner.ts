@@ -29,8 +29,10 @@ export interface SshRunnerOptions {
   onTrust?: (host: string, keyType: string, fingerprint: string) => void;
 }
 
-/** Seconds the remote watchdog waits after TERM before KILL. */
-const KILL_AFTER_S = 5;
+/** Seconds the remote watchdog waits after TERM before KILL: a tenth of the timeout, 1–5 s. */
+const killAfterSeconds = (timeoutMs: number) => Math.min(5, Math.max(1, Math.ceil(timeoutMs / 10_000)));
+/** How long past TERM+KILL the client waits for the remote watchdog before giving up. */
+const BACKSTOP_GRACE_MS = 2_000;
 
 export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   const redact = createRedactor(options.redact);
@@ -112,8 +114,8 @@ function lost(durationMs: number, stdoutTail = '', stderrTail = ''): PhaseResult
 
 /** The command under a remote watchdog: its whole process group is killed at the timeout. */
 export function wrapWithTimeout(command: Command): string {
-  const seconds = Math.max(1, Math.ceil(command.timeoutMs / 1000));
-  return `exec timeout -k ${KILL_AFTER_S}s ${seconds}s sh -c ${shellQuote(command.text)}`;
+  const seconds = (Math.max(100, command.timeoutMs) / 1000).toFixed(3);
+  return `exec timeout -k ${killAfterSeconds(command.timeoutMs)}s ${seconds}s sh -c ${shellQuote(command.text)}`;
 }
 
 function exec(
@@ -155,7 +157,7 @@ function exec(
           interrupted: 'timeout',
         });
       },
-      command.timeoutMs + (KILL_AFTER_S + 5) * 1000,
+      command.timeoutMs + killAfterSeconds(command.timeoutMs) * 1000 + BACKSTOP_GRACE_MS,
     );
     client.exec(wrapWithTimeout(command), (error, stream) => {
       if (error) {
@@ -185,10 +187,13 @@ function exec(
           const { stdoutTail, stderrTail } = output();
           return finish(lost(durationMs, stdoutTail, stderrTail));
         }
-        const timedOut = (exit.code === 124 || exit.code === 137) && durationMs >= command.timeoutMs - 50;
+        // `timeout` exits 124 after TERM, 137 (or dies of KILL) when the command ignored TERM.
+        const timedOut =
+          (exit.code === 124 || exit.code === 137 || exit.signal === 'KILL') &&
+          durationMs >= command.timeoutMs - 50;
         finish({
           exitCode: timedOut ? null : exit.code,
-          signal: exit.signal,
+          signal: timedOut ? null : exit.signal,
           ...output(),
           durationMs,
           interrupted: timedOut ? 'timeout' : null,

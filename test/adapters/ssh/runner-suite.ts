@@ -1,0 +1,246 @@
+// The SSH runner's behaviour, run against any test fleet (in-process ssh2 servers, real sshd).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { createSshRunner, type SshRunnerOptions } from '../../../src/adapters/ssh/runner.js';
+import type { Config } from '../../../src/config/schema.js';
+import { renderTemplate } from '../../../src/engine/template.js';
+import { HostKeyError, NodeUnreachableError } from '../../../src/errors.js';
+import { type Fleet, hashedLine, knownHostName } from '../../support/fleet/common.js';
+
+export interface Subject {
+  fleet: () => Fleet;
+  dropConnections: (node: string) => void;
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Pids of processes whose command line contains `text` (pgrep never matches itself). */
+function processesMatching(text: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', text]).toString().split('\n').filter(Boolean);
+  } catch (error) {
+    if ((error as { status?: number }).status === 1) return [];
+    throw error;
+  }
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function runnerSuite(subject: Subject): void {
+  const root = mkdtempSync(join(tmpdir(), 'drover-ssh-'));
+  const ssh = (knownHosts?: string): Config['ssh'] => ({
+    user: subject.fleet().user,
+    port: 22,
+    privateKey: subject.fleet().clientKeyPath,
+    agent: false,
+    knownHosts: knownHosts ?? subject.fleet().knownHostsPath,
+    connectTimeout: 5_000,
+    keepalive: 15_000,
+    concurrency: 4,
+    outputTail: 1024,
+  });
+  const runner = (extra: Partial<SshRunnerOptions> = {}) =>
+    createSshRunner({ ssh: ssh(), redact: [], ...extra });
+  const node = (index: number) => subject.fleet().nodes[index]!;
+  const cmd = (text: string, timeoutMs = 10_000) => ({ phase: 'upgrade' as const, text, timeoutMs });
+
+  it('runs phases over one connection: output, exit codes, the node kit', async () => {
+    const fleet = subject.fleet();
+    const session = await runner().open(node(0));
+    try {
+      expect(
+        await session.run(cmd(renderTemplate(fleet.phases.version, { service: 'keystone' }))),
+      ).toMatchObject({
+        exitCode: 0,
+        stdoutTail: 'grizzly\n',
+        interrupted: null,
+      });
+      expect(await session.run(cmd('echo out; echo err >&2; exit 3'))).toMatchObject({
+        exitCode: 3,
+        stdoutTail: 'out\n',
+        stderrTail: 'err\n',
+        interrupted: null,
+      });
+      await session.run(
+        cmd(renderTemplate(fleet.phases.upgrade, { service: 'keystone', commit: 'abc1234' })),
+      );
+      expect((await session.run(cmd('sh bin/version keystone'))).stdoutTail).toBe('abc1234\n');
+    } finally {
+      await session.close();
+    }
+    expect(fleet.upgrades(node(0).name)).toEqual(['keystone abc1234']);
+  });
+
+  it('accepts every node of the generated known_hosts, plain and hashed entries', async () => {
+    const text = readFileSync(subject.fleet().knownHostsPath, 'utf8');
+    const hashedFile = join(root, 'all_hashed');
+    writeFileSync(hashedFile, `${subject.fleet().nodes.map(hashedLine).join('\n')}\n`);
+    for (const knownHosts of [subject.fleet().knownHostsPath, hashedFile]) {
+      const r = createSshRunner({ ssh: ssh(knownHosts), redact: [] });
+      for (const target of subject.fleet().nodes) {
+        const session = await r.open(target);
+        expect((await session.run(cmd('echo ok'))).stdoutTail).toBe('ok\n');
+        await session.close();
+      }
+    }
+    expect(text.split('\n').filter(Boolean).length).toBe(subject.fleet().nodes.length);
+  });
+
+  it('kills the remote process group at the phase timeout', async () => {
+    const session = await runner().open(node(0));
+    const marker = `drover-hang-${randomBytes(4).toString('hex')}`;
+    try {
+      const result = await session.run(cmd(`sh -c 'sleep 300; echo ${marker}' & wait`, 1000));
+      expect(result).toMatchObject({ exitCode: null, interrupted: 'timeout' });
+      expect(result.durationMs).toBeLessThan(5_000);
+      await until(() => processesMatching(marker).length === 0, `the remote ${marker} processes to go`);
+      // The connection is still good for the next phase.
+      expect(await session.run(cmd('echo next'))).toMatchObject({ exitCode: 0, stdoutTail: 'next\n' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('reports a connection dropped mid-command as such, not as an exit code', async () => {
+    const target = node(1);
+    const session = await runner().open(target);
+    const started = join(target.dir, `started-${randomBytes(3).toString('hex')}`);
+    try {
+      const running = session.run(cmd(`touch ${started}; echo before; sleep 20`));
+      await until(() => existsSync(started), 'the command to start');
+      subject.dropConnections(target.name);
+      expect(await running).toMatchObject({ exitCode: null, interrupted: 'connection' });
+      expect(await session.run(cmd('true'))).toMatchObject({ interrupted: 'connection' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('keeps a bounded tail of 10 MB of output', async () => {
+    const session = await runner().open(node(2));
+    try {
+      const result = await session.run(cmd(`head -c 10485760 /dev/zero | tr '\\0' x; echo; echo last-line`));
+      expect(result.exitCode).toBe(0);
+      expect(result.stdoutTail.length).toBeLessThan(1200);
+      // 10 MiB + '\n' + 'last-line\n' printed, the last 1024 bytes kept.
+      expect(result.stdoutTail).toMatch(/10484747 bytes before this were dropped[\s\S]*x\nlast-line\n$/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('refuses an unknown host and a changed key, naming host, key type and fingerprint', async () => {
+    const [n1, n2] = [node(0), node(1)];
+    const name = escapeRegex(knownHostName(n1.host, n1.port));
+    const empty = join(root, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const unknown = createSshRunner({ ssh: ssh(empty), redact: [] }).open(n1);
+    await expect(unknown).rejects.toBeInstanceOf(HostKeyError);
+    await expect(unknown).rejects.toThrow(
+      new RegExp(
+        `unknown host key for ${name} \\(node ${n1.name}\\) ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}(?!=)`,
+      ),
+    );
+    const swapped = join(root, 'swapped_known_hosts');
+    const [, type, key] = n2.hostKeyLine.split(' ');
+    writeFileSync(swapped, `${knownHostName(n1.host, n1.port)} ${type} ${key}\n`);
+    const changed = createSshRunner({ ssh: ssh(swapped), redact: [] }).open(n1);
+    await expect(changed).rejects.toBeInstanceOf(HostKeyError);
+    await expect(changed).rejects.toThrow(
+      new RegExp(
+        `host key for ${name} \\(node ${n1.name}\\) ssh-ed25519 SHA256:\\S{43} does not match .* CHANGED`,
+      ),
+    );
+    const revoked = join(root, 'revoked_known_hosts');
+    writeFileSync(revoked, `@revoked ${n1.hostKeyLine}\n${n1.hostKeyLine}\n`);
+    await expect(createSshRunner({ ssh: ssh(revoked), redact: [] }).open(n1)).rejects.toThrow(
+      /revoked host key/,
+    );
+  });
+
+  it('names the fingerprint exactly as ssh-keygen prints it', async () => {
+    const n1 = node(0);
+    const empty = join(root, 'empty_for_fp');
+    writeFileSync(empty, '');
+    const pub = join(root, 'n1.pub');
+    writeFileSync(pub, `${n1.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
+    const printed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pub]).toString().split(' ')[1]!;
+    await expect(createSshRunner({ ssh: ssh(empty), redact: [] }).open(n1)).rejects.toThrow(printed);
+  });
+
+  it('trusts on first use only when asked, appending the key and reporting it', async () => {
+    const n1 = node(0);
+    const tofu = join(root, 'tofu_known_hosts');
+    writeFileSync(tofu, '');
+    const trusted: string[] = [];
+    const first = await createSshRunner({
+      ssh: ssh(tofu),
+      redact: [],
+      trustOnFirstUse: true,
+      onTrust: (host, type, fp) => trusted.push(`${host} ${type} ${fp}`),
+    }).open(n1);
+    await first.close();
+    expect(trusted).toEqual([expect.stringMatching(/ ssh-ed25519 SHA256:/)]);
+    expect(readFileSync(tofu, 'utf8')).toBe(`${n1.hostKeyLine}\n`);
+    const again = await createSshRunner({ ssh: ssh(tofu), redact: [] }).open(n1);
+    await again.close();
+  });
+
+  it('runs nothing extra whatever a template value holds', async () => {
+    const session = await runner().open(node(0));
+    const pwned = join(root, 'pwned');
+    try {
+      for (const value of [
+        `havana; touch ${pwned}`,
+        `$(touch ${pwned})`,
+        `\`touch ${pwned}\``,
+        `x' ; touch ${pwned}; '`,
+        `a\ntouch ${pwned}`,
+        `"; touch ${pwned}; "`,
+      ]) {
+        const result = await session.run(
+          cmd(renderTemplate('printf "%s|" {{release}} /srv/{{node}}/bin', { release: value, node: value })),
+        );
+        expect(result.exitCode).toBe(0);
+        expect(result.stdoutTail).toBe(`${value}|/srv/${value}/bin|`);
+      }
+    } finally {
+      await session.close();
+    }
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('redacts secrets from output before it leaves the adapter', async () => {
+    const session = await runner({ redact: ['ACME-[0-9]+'] }).open(node(0));
+    try {
+      const result = await session.run(
+        cmd(
+          `echo "password=hunter2 token: xoxb-123456789-abcdefgh ACME-4242"; printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\\nabc\\n-----END OPENSSH PRIVATE KEY-----\\n' >&2`,
+        ),
+      );
+      expect(result.stdoutTail).toBe('password=[redacted] token=[redacted] [redacted]\n');
+      expect(result.stderrTail).toBe('[redacted]\n');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('reports an unreachable node', async () => {
+    const target = { ...node(0), port: 1 };
+    const refused = runner().open(target);
+    await expect(refused).rejects.toBeInstanceOf(NodeUnreachableError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(`cannot reach node ${target.name} at ${escapeRegex(target.host)}:1`),
+    );
+  });
+}

@@ -1,0 +1,168 @@
+// A fleet of in-process SSH servers (ssh2 `Server`), one per node on 127.0.0.1 with its own
+// port, host key and directory. Each exec runs for real with `/bin/sh -c` in the node's
+// directory (where the node kit lives), so the kit's relative phase templates work as on the
+// OpenSSH fleet. Protocol trouble is scripted per node with `behave()`:
+//   hang    — accept the command and never answer (nothing runs)
+//   drop    — close the connection `afterMs` after a matching command starts (mid-command)
+//   slowMs  — wait this long before running each command
+//   flood   — write `bytes` of filler to stdout before running a matching command
+// Starting 200 nodes takes well under a second.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import ssh2 from 'ssh2';
+import {
+  type Fleet,
+  type FleetNode,
+  generateKey,
+  installKit,
+  KIT_PHASES,
+  knownHostName,
+  upgradesIn,
+} from './common.js';
+
+const { Server, utils } = ssh2;
+
+export interface Behaviour {
+  hang?: boolean | RegExp;
+  drop?: { on?: RegExp; afterMs?: number };
+  slowMs?: number;
+  flood?: { bytes: number; on?: RegExp };
+}
+
+export interface InProcessFleet extends Fleet {
+  behave(node: string, behaviour: Behaviour): void;
+  /** Connections accepted so far by a node. */
+  connections(node: string): number;
+  /** Commands a node has received, in order. */
+  commands(node: string): string[];
+  /** Closes the node's open connections now. */
+  dropConnections(node: string): void;
+}
+
+export interface InProcessFleetOptions {
+  root?: string;
+  names: string[];
+  seedVersion: string;
+}
+
+const matches = (rule: boolean | RegExp | undefined, command: string) =>
+  rule === true || (rule instanceof RegExp && rule.test(command));
+
+export async function startInProcessFleet(options: InProcessFleetOptions): Promise<InProcessFleet> {
+  const root = resolve(options.root ?? mkdtempSync(join(tmpdir(), 'drover-fleet-')));
+  mkdirSync(root, { recursive: true });
+  const clientKey = generateKey();
+  const clientKeyPath = join(root, 'id_ed25519');
+  writeFileSync(clientKeyPath, clientKey.private, { mode: 0o600 });
+  const clientPublic = utils.parseKey(clientKey.public);
+  if (clientPublic instanceof Error) throw clientPublic;
+
+  const behaviours = new Map<string, Behaviour>();
+  const accepted = new Map<string, number>();
+  const received = new Map<string, string[]>();
+  const servers: Array<InstanceType<typeof Server>> = [];
+  const clients = new Map<ssh2.Connection, string>();
+  const children = new Set<ReturnType<typeof spawn>>();
+
+  const startNode = async (name: string): Promise<FleetNode> => {
+    const dir = join(root, 'nodes', name);
+    installKit(dir, options.seedVersion);
+    const hostKey = generateKey();
+    const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+      accepted.set(name, (accepted.get(name) ?? 0) + 1);
+      clients.set(client, name);
+      client.on('close', () => clients.delete(client));
+      // A client that vanishes mid-handshake is normal here (refused host keys, drops).
+      client.on('error', () => clients.delete(client));
+      client.on('authentication', (ctx) => {
+        const ok =
+          ctx.method === 'publickey' &&
+          ctx.key.algo === clientPublic.type &&
+          ctx.key.data.equals(clientPublic.getPublicSSH()) &&
+          (!ctx.signature || clientPublic.verify(ctx.blob!, ctx.signature, ctx.hashAlgo));
+        if (ok) ctx.accept();
+        else ctx.reject(['publickey']);
+      });
+      client.on('ready', () => {
+        client.on('session', (acceptSession) => {
+          const session = acceptSession();
+          session.on('exec', (acceptExec, _reject, info) => {
+            const stream = acceptExec();
+            received.set(name, [...(received.get(name) ?? []), info.command]);
+            const behaviour = behaviours.get(name) ?? {};
+            if (matches(behaviour.hang, info.command)) return;
+            const run = () => {
+              const { drop, flood } = behaviour;
+              if (drop && (!drop.on || drop.on.test(info.command)))
+                setTimeout(() => client.end(), drop.afterMs ?? 0);
+              if (flood && (!flood.on || flood.on.test(info.command))) {
+                const block = Buffer.alloc(64 * 1024, 'x');
+                for (let sent = 0; sent < flood.bytes; sent += block.length) stream.write(block);
+              }
+              const child = spawn('/bin/sh', ['-c', info.command], {
+                cwd: dir,
+                env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NAME: name },
+              });
+              children.add(child);
+              child.stdout.on('data', (chunk) => stream.write(chunk));
+              child.stderr.on('data', (chunk) => stream.stderr.write(chunk));
+              child.on('close', (code, signal) => {
+                children.delete(child);
+                if (signal) stream.exit(signal.replace(/^SIG/, ''), false, '');
+                else stream.exit(code ?? 255);
+                stream.end();
+              });
+              stream.on('close', () => {
+                if (child.exitCode === null) child.kill('SIGKILL');
+              });
+            };
+            if (behaviour.slowMs) setTimeout(run, behaviour.slowMs);
+            else run();
+          });
+        });
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    servers.push(server);
+    const port = (server.address() as AddressInfo).port;
+    const [type, key] = hostKey.public.split(' ');
+    return {
+      name,
+      host: '127.0.0.1',
+      port,
+      user: 'stack',
+      roles: [],
+      labels: {},
+      dir,
+      hostKeyLine: `${knownHostName('127.0.0.1', port)} ${type} ${key}`,
+    };
+  };
+
+  const nodes = await Promise.all(options.names.map(startNode));
+  const knownHostsPath = join(root, 'known_hosts');
+  writeFileSync(knownHostsPath, `${nodes.map((node) => node.hostKeyLine).join('\n')}\n`);
+  const dirs = new Map(nodes.map((node) => [node.name, node.dir]));
+  return {
+    nodes,
+    user: 'stack',
+    knownHostsPath,
+    clientKeyPath,
+    phases: KIT_PHASES,
+    dirOf: (node) => dirs.get(node)!,
+    upgrades: (node) => upgradesIn(dirs.get(node)!),
+    behave: (node, behaviour) => behaviours.set(node, behaviour),
+    connections: (node) => accepted.get(node) ?? 0,
+    commands: (node) => received.get(node) ?? [],
+    dropConnections(node) {
+      for (const [client, owner] of clients) if (owner === node) client.end();
+    },
+    async close() {
+      for (const child of children) child.kill('SIGKILL');
+      for (const client of clients.keys()) client.end();
+      await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+    },
+  };
+}
