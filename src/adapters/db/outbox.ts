@@ -1,37 +1,46 @@
-// The durable outbox of chat messages. An undelivered message is replaced by a newer one of
-// the same key (the newest content wins, no flood of edits); delivery is in order per channel.
-import { and, asc, count, eq, isNull, or, sql } from 'drizzle-orm';
+// The durable outbox of chat messages. Newer content of an undelivered key replaces it (the
+// newest content wins, no flood of edits) and takes its place in the channel's queue, so a
+// thread parent is never queued behind its own replies; delivery is in order per channel.
+// The replaced row is marked superseded rather than edited, so a delivery already in flight
+// with the old content is followed by an edit carrying the new one.
+import { and, asc, count, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { OutgoingMessage, Platform } from '../../bot/model.js';
 import type { MessageRef, Outbox, OutboxItem } from '../../bot/ports.js';
 import type { Db, Queryable } from './db.js';
+import { rowsOf } from './db.js';
 import { consumerCursors, messageRefs, outbox } from './schema.js';
 
+const keyOf = (item: { platform: string; channel: string; key: string }) =>
+  `${item.platform}\u0000${item.channel}\u0000${item.key}`;
+
 async function insertItems(tx: Queryable, batch: OutgoingMessage[]): Promise<void> {
-  // Within a batch, a key keeps its first place (a thread parent stays before its replies)
-  // and its last content.
+  // Within a batch, a key keeps its first place and its last content.
   const byKey = new Map<string, OutgoingMessage>();
   for (const item of batch) {
-    const id = `${item.platform}\u0000${item.channel}\u0000${item.key}`;
-    byKey.set(id, byKey.has(id) ? { ...byKey.get(id)!, message: item.message } : item);
+    const id = keyOf(item);
+    const first = byKey.get(id);
+    byKey.set(id, first ? { ...first, threadOf: item.threadOf, message: item.message } : item);
   }
+  if (byKey.size === 0) return;
   const items = [...byKey.values()];
-  for (const item of items) {
-    await tx
-      .update(outbox)
-      .set({ superseded: true })
-      .where(
-        and(
-          eq(outbox.platform, item.platform),
-          eq(outbox.channel, item.channel),
-          eq(outbox.key, item.key),
-          isNull(outbox.deliveredAt),
-          eq(outbox.superseded, false),
-        ),
-      );
-  }
+  const keys = JSON.stringify(items.map(({ platform, channel, key }) => ({ platform, channel, key })));
+  const replaced = rowsOf<{ platform: string; channel: string; key: string; position: string | number }>(
+    await tx.execute(sql`
+      update outbox o set superseded = true
+      from jsonb_to_recordset(${keys}::jsonb) as k(platform text, channel text, key text)
+      where o.platform = k.platform and o.channel = k.channel and o.key = k.key
+        and o.delivered_at is null and not o.superseded
+      returning o.platform, o.channel, o.key, coalesce(o.position, o.id) as position`),
+  );
+  const places = new Map(replaced.map((row) => [keyOf(row), Number(row.position)]));
   // Due at once, whatever the clocks of the database and of the worker say.
-  if (items.length > 0)
-    await tx.insert(outbox).values(items.map((item) => ({ ...item, nextAttemptAt: new Date(0) })));
+  await tx.insert(outbox).values(
+    items.map((item) => ({
+      ...item,
+      nextAttemptAt: new Date(0),
+      position: places.get(keyOf(item)) ?? null,
+    })),
+  );
 }
 
 export function createOutbox(db: Db): Outbox {
@@ -56,25 +65,25 @@ export function createOutbox(db: Db): Outbox {
     },
 
     async due(platform, now, limit) {
-      const rows = await db
-        .select()
+      // The head of each channel's queue; a channel whose head is not due yet waits.
+      const heads = db
+        .selectDistinctOn([outbox.channel])
         .from(outbox)
         .where(and(eq(outbox.platform, platform), isNull(outbox.deliveredAt), eq(outbox.superseded, false)))
-        .orderBy(asc(outbox.id))
-        .limit(Math.max(limit * 4, 200));
-      const blocked = new Set<string>();
-      const picked: OutboxItem[] = [];
-      for (const row of rows) {
-        if (blocked.has(row.channel)) continue;
-        if (row.nextAttemptAt > now) {
-          blocked.add(row.channel);
-          continue;
-        }
-        picked.push({ ...row, platform: row.platform as Platform });
-        blocked.add(row.channel);
-        if (picked.length >= limit) break;
-      }
-      return picked;
+        .orderBy(outbox.channel, sql`coalesce(${outbox.position}, ${outbox.id})`, asc(outbox.id))
+        .as('heads');
+      const rows = await db
+        .select()
+        .from(heads)
+        .where(lte(heads.nextAttemptAt, now))
+        .orderBy(sql`coalesce(${heads.position}, ${heads.id})`, asc(heads.id))
+        .limit(limit);
+      return rows.map(
+        ({ superseded, position, lastError, deliveredAt, ...row }): OutboxItem => ({
+          ...row,
+          platform: row.platform as Platform,
+        }),
+      );
     },
 
     async delivered(id, ref) {

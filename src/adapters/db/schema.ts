@@ -175,8 +175,15 @@ export const outbox = pgTable(
     deliveredAt: at('delivered_at'),
     superseded: boolean('superseded').notNull().default(false),
     createdAt: at('created_at').notNull().defaultNow(),
+    /** Place in its channel's queue when not its id: newer content of a key keeps the old place. */
+    position: bigint('position', { mode: 'number' }),
   },
-  (t) => [index('outbox_due').on(t.platform, t.deliveredAt, t.id)],
+  (t) => [
+    index('outbox_due').on(t.platform, t.deliveredAt, t.id),
+    index('outbox_queue')
+      .on(t.platform, t.channel, sql`coalesce(${t.position}, ${t.id})`)
+      .where(sql`delivered_at is null and not superseded`),
+  ],
 );
 
 export const messageRefs = pgTable(

@@ -101,54 +101,6 @@ describe.each(backends())('store on %s', (backend) => {
     expect(await store.leaseHolder(upgrade!.id, t0)).toBeUndefined();
   });
 
-  it('outbox: per-channel order, newest content per key, refs for edits and threads, cursor with enqueue', async () => {
-    const { outbox } = database;
-    const now = new Date();
-    const msg = (summary: string) => ({ summary });
-    await outbox.enqueueFromEvents('slack', 7, [
-      { platform: 'slack', channel: 'C1', key: 'upgrade:1', threadOf: null, message: msg('v1') },
-      { platform: 'slack', channel: 'C1', key: 'upgrade:1', threadOf: null, message: msg('v2') },
-      {
-        platform: 'slack',
-        channel: 'C1',
-        key: 'upgrade:1:event:1',
-        threadOf: 'upgrade:1',
-        message: msg('wave 1'),
-      },
-      { platform: 'slack', channel: 'C2', key: 'failure:1', threadOf: null, message: msg('boom') },
-    ]);
-    expect(await outbox.cursor('slack')).toBe(7);
-    const due = await outbox.due('slack', now, 10);
-    expect(due.map((d) => [d.channel, d.message.summary])).toEqual([
-      ['C1', 'v2'],
-      ['C2', 'boom'],
-    ]);
-    await outbox.retryLater(due[0]!.id, new Date(now.getTime() + 60_000), 'ratelimited');
-    expect((await outbox.due('slack', now, 10)).map((d) => d.channel)).toEqual(['C2']);
-    const later = new Date(now.getTime() + 61_000);
-    const again = await outbox.due('slack', later, 10);
-    expect(again[0]).toMatchObject({ key: 'upgrade:1', attempts: 1 });
-    await outbox.delivered(again[0]!.id, {
-      platform: 'slack',
-      channel: 'C1',
-      key: 'upgrade:1',
-      ref: '111.1',
-      threadRef: null,
-    });
-    const next = await outbox.due('slack', later, 10);
-    expect(next.map((d) => d.key)).toEqual(['upgrade:1:event:1', 'failure:1']);
-    expect(await outbox.ref('slack', 'C1', 'upgrade:1')).toMatchObject({ ref: '111.1' });
-    await outbox.delivered(next[1]!.id, {
-      platform: 'slack',
-      channel: 'C2',
-      key: 'failure:1',
-      ref: '222.2',
-      threadRef: 'T9',
-    });
-    expect(await outbox.byRef('slack', 'C2', 'T9')).toMatchObject({ key: 'failure:1' });
-    expect(await outbox.pending('slack')).toBe(1);
-  });
-
   it('dedup and digest claims', async () => {
     const { dedup, digests } = database;
     const now = new Date('2030-01-01T09:00:00Z');

@@ -1,0 +1,2 @@
+ALTER TABLE "outbox" ADD COLUMN "position" bigint;--> statement-breakpoint
+CREATE INDEX "outbox_queue" ON "outbox" USING btree ("platform","channel",coalesce("position", "id")) WHERE delivered_at is null and not superseded;
