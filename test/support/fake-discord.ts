@@ -65,6 +65,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
   const commands = new Map<string, Array<Record<string, unknown>>>();
   const interactions = new Map<string, FakeInteraction>();
   const requests: RecordedRequest[] = [];
+  /** Failures to answer the next channel writes with (rate limits, outages). */
+  const failures: Array<{ status: number; retryAfter?: number }> = [];
   const sockets = new Set<WebSocket>();
   /** Every dispatch of the session, for RESUME replays. */
   const sent: Array<{ s: number; t: string; d: unknown }> = [];
@@ -248,6 +250,30 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         .filter(Boolean)
         .map(decodeURIComponent);
       requests.push({ method, path: `/${parts.join('/')}`, body: raw ? body : undefined });
+      const failure = parts[0] === 'channels' && method !== 'GET' ? failures.shift() : undefined;
+      if (failure) {
+        const limited = failure.status === 429;
+        const retryAfter = failure.retryAfter ?? 1;
+        res.writeHead(failure.status, {
+          'content-type': 'application/json',
+          ...(limited
+            ? {
+                'retry-after': String(retryAfter),
+                'x-ratelimit-scope': 'user',
+                'x-ratelimit-global': 'false',
+              }
+            : {}),
+        });
+        res.end(
+          JSON.stringify(
+            limited
+              ? { message: 'You are being rate limited.', retry_after: retryAfter, global: false, code: 0 }
+              : { message: 'fake outage', code: 0 },
+          ),
+        );
+        changed();
+        return;
+      }
       const [status, answer] = route(method, parts, body, url.searchParams);
       res.writeHead(status, answer === undefined ? {} : { 'content-type': 'application/json' });
       res.end(answer === undefined ? undefined : JSON.stringify(answer));
@@ -461,6 +487,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         type: 0,
       });
       return id;
+    },
+    /** The next `count` channel writes fail with `status` (429 with Retry-After seconds). */
+    failNext(count: number, failure: { status: number; retryAfter?: number }) {
+      for (let i = 0; i < count; i += 1) failures.push(failure);
     },
     /** Closes every gateway connection with a resumable code (4000). */
     disconnect() {

@@ -143,6 +143,14 @@ describe('Discord end to end: the real discord.js client against a fake Discord'
 
   it('`ack` in the failure’s thread is stored once and the post edited; a stranger’s ack is refused', async () => {
     const failure = topLevel('Failure #1')[0]!;
+    // The Acknowledge button: deferred update, then a private refusal for a stranger.
+    const click = discord.click(STRANGER, failure, 'drover:ack:failure:1');
+    await discord.until(() => click.followUps[0], 'the refusal of the click');
+    expect(click.callbacks).toEqual([6]);
+    expect(click.followUps[0]).toMatchObject({
+      flags: 64,
+      content: expect.stringMatching(/only developers and operators may ack/),
+    });
     discord.say(STRANGER, failure.id, 'ack');
     await discord.until(
       () => discord.messages(failure.id).some((m) => /only developers and operators may ack/.test(m.content)),
