@@ -1,0 +1,136 @@
+// `npm run bench`: a 200-node OpenSSH fleet on 127.0.0.0/8, concurrency 50, phases upgrade +
+// health, without and with a 1 s sleep in upgrade. Every contender runs against the same
+// fleet (reset between runs) and is checked afterwards: each node upgraded exactly once to
+// the expected commit. Prints a ratio table against the bare node-ssh loop (a).
+// Options: --nodes N (200) --concurrency C (50) --only a,b,drover --no-sleep-only
+
+import { readdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { opensshUnavailable, startOpensshFleet } from '../test/support/fleet/openssh.js';
+import { nodeSshLoop, xargsSsh } from './baselines.js';
+import { drover } from './drover.js';
+import type { Measurement } from './measure.js';
+import type { Contender, Outcome, Scenario } from './types.js';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+const NODES = Number.parseInt(option('nodes', '200'), 10);
+const CONCURRENCY = Number.parseInt(option('concurrency', '50'), 10);
+const ONLY = option('only', 'a,b,drover').split(',');
+const CONTENDERS: Array<[string, Contender]> = [
+  ['a', nodeSshLoop],
+  ['b', xargsSsh],
+  ['drover', drover],
+];
+
+function resetNodes(scenario: Scenario): void {
+  for (const node of scenario.fleet.nodes) {
+    rmSync(join(node.dir, 'upgrade.log'), { force: true });
+    rmSync(join(node.dir, 'phases.log'), { force: true });
+    for (const file of readdirSync(join(node.dir, 'state')))
+      rmSync(join(node.dir, 'state', file), { force: true });
+  }
+}
+
+/** Nodes not upgraded exactly once to the expected commit. */
+function wrongNodes(scenario: Scenario, commit: string): string[] {
+  return scenario.fleet.nodes
+    .filter((node) => {
+      const lines = scenario.fleet.upgrades(node.name);
+      return lines.length !== 1 || lines[0] !== `keystone ${commit}`;
+    })
+    .map((node) => node.name);
+}
+
+const isMeasurement = (o: Outcome): o is Measurement => !('unavailable' in o);
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+function table(label: string, rows: Array<[string, Outcome, string]>): string {
+  const base = rows.find(([name]) => name.startsWith('(a)'))?.[1];
+  const baseWall = base && isMeasurement(base) ? base.wallMs : Number.NaN;
+  const lines = [
+    `### ${label}`,
+    '',
+    '| contender | wall s | × (a) | overhead ms/node | client CPU s | CPU ms/node | peak RSS MB | check |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const [name, outcome, check] of rows) {
+    if (!isMeasurement(outcome)) {
+      lines.push(`| ${name} | not available: ${outcome.unavailable} | | | | | | |`);
+      continue;
+    }
+    lines.push(
+      `| ${name} | ${fmt(outcome.wallMs / 1000, 2)} | ${fmt(outcome.wallMs / baseWall, 2)} | ${fmt((outcome.wallMs - baseWall) / NODES)} | ${fmt(outcome.cpuMs / 1000, 2)} | ${fmt(outcome.cpuMs / NODES)} | ${fmt(outcome.peakRssKb / 1024, 0)} | ${check} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const unavailable = opensshUnavailable();
+  if (unavailable) {
+    console.log(`bench: cannot run: ${unavailable}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(
+    `machine: nproc ${cpus().length}, ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`,
+  );
+  const started = Date.now();
+  const fleet = await startOpensshFleet({
+    names: Array.from({ length: NODES }, (_, i) => `node-${String(i + 1).padStart(3, '0')}`),
+    seedVersion: 'grizzly',
+  });
+  console.log(`fleet: ${NODES} sshd on ${fleet.nodes[0]!.host}…, started in ${Date.now() - started} ms`);
+  try {
+    const variants: Array<[string, string]> = [
+      ['no sleep', fleet.phases.upgrade],
+      ['1 s sleep in upgrade', `sleep 1; ${fleet.phases.upgrade}`],
+    ];
+    for (const [label, upgradeTemplate] of process.argv.includes('--no-sleep-only')
+      ? variants.slice(0, 1)
+      : variants) {
+      const rows: Array<[string, Outcome, string]> = [];
+      for (const [key, contender] of CONTENDERS) {
+        if (!ONLY.includes(key)) continue;
+        let commit = '0123456789abcdef0123456789abcdef01234567';
+        const scenario: Scenario = {
+          label,
+          fleet,
+          concurrency: CONCURRENCY,
+          upgradeTemplate,
+          commit,
+          expectCommit: (c) => {
+            commit = c;
+          },
+          timeoutMs: 600_000,
+        };
+        resetNodes(scenario);
+        const outcome = await contender.run(scenario);
+        const wrong = isMeasurement(outcome) ? wrongNodes(scenario, commit) : [];
+        const check = !isMeasurement(outcome)
+          ? ''
+          : outcome.exitCode !== 0
+            ? `exit ${outcome.exitCode}`
+            : wrong.length === 0
+              ? 'ok'
+              : `${wrong.length} nodes wrong`;
+        if (isMeasurement(outcome) && check !== 'ok')
+          console.log(`${contender.name}: ${outcome.stderr.slice(-2000)}`);
+        console.log(
+          `${label} / ${contender.name}: ${isMeasurement(outcome) ? `${outcome.wallMs} ms, ${check}` : outcome.unavailable}`,
+        );
+        rows.push([contender.name, outcome, check]);
+      }
+      console.log(`\n${table(`${NODES} nodes, concurrency ${CONCURRENCY}, ${label}`, rows)}\n`);
+    }
+  } finally {
+    await fleet.close();
+  }
+}
+
+await main();
