@@ -30,7 +30,7 @@ export interface OutboxWorker {
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { outbox, transport, clock } = deps;
   const platform = transport.platform;
-  const runOnce = async (): Promise<number> => {
+  const deliverDue = async (): Promise<number> => {
     const now = clock.now();
     const due = await outbox.due(platform, now, 20);
     let delivered = 0;
@@ -58,12 +58,23 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
     return delivered;
   };
+  // Calls are serialized: two overlapping runs would both read the same due item and post it
+  // twice (the serve loop and a caller's own runOnce, say).
+  let last: Promise<number> = Promise.resolve(0);
+  const runOnce = (): Promise<number> => {
+    const next = last.then(deliverDue, deliverDue);
+    last = next;
+    return next;
+  };
   return {
     platform,
     runOnce,
     async drain() {
       let total = 0;
-      for (let n = await runOnce(); n > 0; n = await runOnce()) total += n;
+      for (let n = await runOnce(); n > 0; n = await runOnce()) {
+        total += n;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       return total;
     },
     async run(signal, idleMs = 250) {
