@@ -1,0 +1,146 @@
+// Slack through @slack/bolt in HTTP mode at POST /slack/events (Bolt checks every
+// signature): `/upgrade` answered within Slack's 3 s, buttons, and `ack` replies in a failure
+// post's thread. Retried events are handled once (deduplicated by event id).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { ActorContext } from '../../bot/auth.js';
+import { commandForButton } from '../../bot/buttons.js';
+import type { Dispatcher, Reply } from '../../bot/dispatch.js';
+import type { ButtonAction } from '../../bot/model.js';
+import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
+import type { Clock } from '../../engine/ports.js';
+import type { Actor } from '../../engine/types.js';
+import { createSlackTransport } from './transport.js';
+
+export interface SlackAppOptions {
+  token: string;
+  signingSecret: string;
+  /** The Web API base ending in /api/ (SLACK_API_URL). */
+  apiUrl?: string | undefined;
+  dispatcher: Dispatcher;
+  outbox: Outbox;
+  dedup: Dedup;
+  clock: Clock;
+  /** Retries inside the Web API client; the outbox retries deliveries itself. */
+  retries?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface SlackApp {
+  transport: ChatTransport;
+  /** Serves POST /slack/events. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Resolves once auth.test answered: the token works. */
+  ready(): Promise<void>;
+}
+
+const ACK_WITHIN_MS = 2000;
+
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: '/slack/events',
+    unhandledRequestTimeoutMillis: 2500,
+  });
+  const app = new App({
+    token: options.token,
+    receiver,
+    logLevel: LogLevel.ERROR,
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      retryConfig: { retries: options.retries ?? 0 },
+      rejectRateLimitedCalls: true,
+    },
+  });
+  const { dispatcher, outbox } = options;
+  const actorOf = (id: string, name: string | undefined): Actor => ({
+    id: `slack:${id}`,
+    platform: 'slack',
+    name: name ?? id,
+  });
+  const context: ActorContext = {};
+  const report = (error: unknown) => options.onError?.(error);
+
+  app.command('/upgrade', async ({ command, ack, respond }) => {
+    const work = dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context);
+    const early = await Promise.race([
+      work,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
+    ]);
+    if (early) {
+      await ack({ response_type: 'ephemeral', text: early.text });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: 'working on it…' });
+    const reply: Reply = await work;
+    await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+  });
+
+  app.action(/^drover_(ack|retry|skip|rollback)$/, async ({ action, body, ack, respond }) => {
+    await ack();
+    const button = action as { type: string; action_id: string; value?: string };
+    if (button.type !== 'button') return;
+    const request = commandForButton(
+      button.action_id.replace('drover_', '') as ButtonAction,
+      button.value ?? '',
+    );
+    if (!request) return;
+    const reply = await dispatcher.handle(
+      actorOf(body.user.id, (body.user as { name?: string }).name),
+      request,
+      context,
+    );
+    if (!reply.ok || reply.ephemeral)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+  });
+
+  app.event('message', async ({ event, body, client }) => {
+    const message = event as {
+      channel: string;
+      user?: string;
+      text?: string;
+      ts: string;
+      thread_ts?: string;
+      subtype?: string;
+      bot_id?: string;
+    };
+    if (
+      message.subtype ||
+      message.bot_id ||
+      !message.user ||
+      !message.thread_ts ||
+      message.thread_ts === message.ts
+    )
+      return;
+    const match = /^\s*ack\b\s*(.*)$/is.exec(message.text ?? '');
+    if (!match) return;
+    const eventId = (body as { event_id?: string }).event_id;
+    if (eventId && !(await options.dedup.firstSeen('slack', eventId, options.clock.now()))) return;
+    const parent = await outbox.byRef('slack', message.channel, message.thread_ts);
+    const failure = parent?.key.match(/^failure:(\d+)$/)?.[1];
+    if (!failure) return;
+    const note = match[1]?.trim();
+    const reply = await dispatcher.handle(
+      actorOf(message.user, undefined),
+      { verb: 'ack', failure: Number(failure), ...(note ? { note } : {}) },
+      context,
+    );
+    if (!reply.ok)
+      await client.chat.postEphemeral({
+        channel: message.channel,
+        user: message.user,
+        thread_ts: message.thread_ts,
+        text: reply.text,
+      });
+  });
+
+  app.error(async (error) => report(error));
+
+  return {
+    transport: createSlackTransport(app.client),
+    handle: (req, res) => receiver.requestListener(req, res),
+    async ready() {
+      await app.client.auth.test();
+    },
+  };
+}

@@ -1,0 +1,232 @@
+// A fake Slack on 127.0.0.1: the Web API methods drover calls, applying posts and edits to
+// real channel state (messages by ts, threads), able to answer 429 or 500 on demand; and a
+// client that sends signed slash commands, events and button presses exactly as Slack does.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  edits: number;
+}
+
+export interface FakeSlack {
+  apiUrl: string;
+  calls: Array<{ method: string; body: Record<string, unknown> }>;
+  messages: SlackMessage[];
+  ephemeral: Array<{ channel: string; user: string; text: string }>;
+  /** Replies sent to response_url, per command. */
+  responses: Array<Record<string, unknown>>;
+  /** The next `n` Web API calls answer this way. */
+  failNext(n: number, how: { status: 429; retryAfter: number } | { status: 500 }): void;
+  /** Answers every call with 503 until `up()` (an outage). */
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: FakeSlack['calls'] = [];
+  const messages: SlackMessage[] = [];
+  const ephemeral: FakeSlack['ephemeral'] = [];
+  const responses: FakeSlack['responses'] = [];
+  let failures: Array<{ status: number; retryAfter?: number }> = [];
+  let outage = false;
+  let clock = 1_700_000_000;
+
+  const server: Server = createServer(async (req, res) => {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/response/')) {
+      responses.push(JSON.parse(raw || '{}'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
+      ? JSON.parse(raw || '{}')
+      : Object.fromEntries(new URLSearchParams(raw));
+    for (const key of ['blocks', 'attachments'])
+      if (typeof body[key] === 'string') body[key] = JSON.parse(body[key] as string);
+    calls.push({ method, body });
+    const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(json));
+    };
+    if (outage) return answer(503, { ok: false, error: 'service_unavailable' });
+    const failure = failures.shift();
+    if (failure)
+      return answer(
+        failure.status,
+        { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
+        failure.retryAfter ? { 'retry-after': String(failure.retryAfter) } : {},
+      );
+    switch (method) {
+      case 'auth.test':
+        return answer(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'drover' });
+      case 'chat.postMessage': {
+        clock += 1;
+        const message: SlackMessage = {
+          channel: String(body.channel),
+          ts: `${clock}.000100`,
+          text: String(body.text ?? ''),
+          blocks: body.blocks as unknown[],
+          edits: 0,
+          ...(body.thread_ts ? { thread_ts: String(body.thread_ts) } : {}),
+        };
+        messages.push(message);
+        return answer(200, { ok: true, channel: message.channel, ts: message.ts, message });
+      }
+      case 'chat.update': {
+        const message = messages.find((m) => m.channel === body.channel && m.ts === body.ts);
+        if (!message) return answer(200, { ok: false, error: 'message_not_found' });
+        message.text = String(body.text ?? '');
+        message.blocks = body.blocks as unknown[];
+        message.edits += 1;
+        return answer(200, { ok: true, channel: message.channel, ts: message.ts });
+      }
+      case 'chat.postEphemeral':
+        ephemeral.push({
+          channel: String(body.channel),
+          user: String(body.user),
+          text: String(body.text ?? ''),
+        });
+        return answer(200, { ok: true, message_ts: `${clock}.000200` });
+      case 'conversations.replies':
+        return answer(200, {
+          ok: true,
+          messages: messages.filter((m) => m.ts === body.ts || m.thread_ts === body.ts),
+        });
+      case 'users.info':
+        return answer(200, { ok: true, user: { id: body.user, name: String(body.user).toLowerCase() } });
+      default:
+        return answer(200, { ok: false, error: 'unknown_method' });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    calls,
+    messages,
+    ephemeral,
+    responses,
+    failNext(n, how) {
+      failures = [...failures, ...Array.from({ length: n }, () => ({ ...how }))];
+    },
+    down: () => {
+      outage = true;
+    },
+    up: () => {
+      outage = false;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Sends requests to drover's /slack/events as Slack would, signed with the secret. */
+export function slackClient(eventsUrl: string, signingSecret: string, responseBase: string) {
+  let responses = 0;
+  const send = async (
+    body: string,
+    contentType: string,
+    headers: Record<string, string> = {},
+    secret = signingSecret,
+    timestamp = Math.floor(Date.now() / 1000),
+  ) => {
+    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const response = await fetch(eventsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signature,
+        ...headers,
+      },
+      body,
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  };
+  return {
+    command(
+      user: string,
+      text: string,
+      options: { channel?: string; secret?: string; timestamp?: number } = {},
+    ) {
+      responses += 1;
+      const form = new URLSearchParams({
+        token: 'legacy',
+        team_id: 'T1',
+        channel_id: options.channel ?? 'C0LAB',
+        user_id: user,
+        user_name: user.toLowerCase(),
+        command: '/upgrade',
+        text,
+        response_url: `${responseBase}/response/${responses}`,
+        trigger_id: `trigger.${responses}`,
+        api_app_id: 'A1',
+      });
+      return send(
+        form.toString(),
+        'application/x-www-form-urlencoded',
+        {},
+        options.secret,
+        options.timestamp,
+      );
+    },
+    event(eventId: string, event: Record<string, unknown>, retryNum?: number) {
+      const body = JSON.stringify({
+        token: 'legacy',
+        team_id: 'T1',
+        api_app_id: 'A1',
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      return send(
+        body,
+        'application/json',
+        retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {},
+      );
+    },
+    button(user: string, channel: string, messageTs: string, actionId: string, value: string) {
+      responses += 1;
+      const payload = {
+        type: 'block_actions',
+        team: { id: 'T1' },
+        user: { id: user, name: user.toLowerCase() },
+        api_app_id: 'A1',
+        token: 'legacy',
+        container: { type: 'message', message_ts: messageTs, channel_id: channel },
+        trigger_id: `trigger.${responses}`,
+        channel: { id: channel },
+        message: { ts: messageTs, type: 'message' },
+        response_url: `${responseBase}/response/${responses}`,
+        actions: [
+          {
+            action_id: actionId,
+            block_id: 'actions',
+            value,
+            type: 'button',
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      };
+      return send(
+        new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+        'application/x-www-form-urlencoded',
+      );
+    },
+  };
+}
