@@ -41,6 +41,8 @@ export interface FakeDiscordOptions {
   channels?: string[];
   /** Role ids that exist in the guild (a member's roles are resolved against them). */
   roles?: string[];
+  /** The bot token REST and IDENTIFY accept (default: any). */
+  token?: string;
 }
 
 let nextId = 1_300_000_000_000_000_000n;
@@ -250,6 +252,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         .filter(Boolean)
         .map(decodeURIComponent);
       requests.push({ method, path: `/${parts.join('/')}`, body: raw ? body : undefined });
+      const auth = req.headers.authorization;
+      if (
+        options.token &&
+        auth !== `Bot ${options.token}` &&
+        parts[0] !== 'interactions' &&
+        parts[0] !== 'webhooks'
+      ) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: '401: Unauthorized', code: 0 }));
+        changed();
+        return;
+      }
       const failure = parts[0] === 'channels' && method !== 'GET' ? failures.shift() : undefined;
       if (failure) {
         const limited = failure.status === 429;
@@ -290,6 +304,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       if (payload.op === 1) send({ op: 11 });
       if (payload.op === 2) {
         identifies += 1;
+        if (options.token && (payload.d as { token?: string }).token !== options.token) {
+          socket.close(4004, 'Authentication failed.');
+          return;
+        }
         sockets.add(socket);
         dispatch('READY', {
           v: 10,

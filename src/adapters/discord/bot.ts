@@ -40,6 +40,8 @@ export interface DiscordBotOptions {
   register?: boolean;
   /** Registers for one guild instead of globally. */
   guildId?: string | undefined;
+  /** How long start() waits for the gateway's READY (default 30 s). */
+  readyTimeoutMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -188,9 +190,29 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     async start() {
       if (options.register !== false)
         await registerCommands({ rest, applicationId: options.applicationId, guildId: options.guildId });
-      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-      await client.login(options.token);
-      await ready;
+      let timer: NodeJS.Timeout | undefined;
+      const limit = options.readyTimeoutMs ?? 30_000;
+      const ready = new Promise<void>((resolve, reject) => {
+        client.once(Events.ClientReady, () => resolve());
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `Discord: the gateway was not ready within ${limit / 1000} s; check DISCORD_TOKEN and DISCORD_API_URL`,
+              ),
+            ),
+          limit,
+        );
+      });
+      try {
+        await client.login(options.token);
+        await ready;
+      } catch (error) {
+        await client.destroy();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
       connected = true;
     },
     async stop() {

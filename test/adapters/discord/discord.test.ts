@@ -34,7 +34,7 @@ describe('Discord end to end: the real discord.js client against a fake Discord'
   const topLevel = (prefix: string) => discord.messages(CHANNEL).filter((m) => title(m).startsWith(prefix));
 
   beforeAll(async () => {
-    discord = await startFakeDiscord({ channels: [CHANNEL], roles: [OPS_ROLE] });
+    discord = await startFakeDiscord({ channels: [CHANNEL], roles: [OPS_ROLE], token: 'test-token' });
     lab = await startLab({
       controllers: 1,
       computes: 2,
@@ -104,6 +104,25 @@ describe('Discord end to end: the real discord.js client against a fake Discord'
     }>;
     expect(command?.name).toBe('upgrade');
     expect(command?.options.map((o) => o.name)).toContain('rollback');
+  });
+
+  it('fails start() with Discord’s 401 for a wrong token, writing nothing', async () => {
+    const writes = discord.requests.filter((r) => r.method !== 'GET').length;
+    const { store, outbox, dedup } = lab.database;
+    const wrong = createDiscordBot({
+      token: 'a-wrong-token',
+      applicationId: discord.applicationId,
+      apiUrl: discord.apiUrl,
+      dispatcher: createDispatcher({ upgrades: lab.engine.upgrades, store, config }),
+      outbox,
+      dedup,
+      config,
+      readyTimeoutMs: 5000,
+    });
+    await expect(wrong.start()).rejects.toThrow(/401|Unauthorized/);
+    expect(wrong.ready()).toBe(false);
+    expect(discord.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
+    expect(discord.identifies).toBe(1);
   });
 
   it('refuses a non-operator’s start privately and changes nothing', async () => {
