@@ -115,8 +115,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       try {
         request = typeof input === 'string' ? parseCommand(input) : input;
       } catch (error) {
-        if (error instanceof UsageError) return { text: error.message, ephemeral: true, ok: false };
-        throw error;
+        if (!(error instanceof UsageError)) throw error;
+        // Malformed input changes nothing, but who tried what is still on record.
+        const line = typeof input === 'string' ? input.trim().slice(0, 500) : '';
+        await audit(
+          actor,
+          line
+            .replace(/^\/?upgrade\b/, '')
+            .trim()
+            .split(/\s+/)[0] || 'usage',
+          { line },
+          `usage: ${error.message}`,
+        );
+        return { text: error.message, ephemeral: true, ok: false };
       }
       const args = { ...request } as Record<string, unknown>;
       const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
