@@ -1,14 +1,13 @@
 // Isolated, migrated databases for tests: PGlite in memory (from a migrated snapshot made
 // once per process), and — when DATABASE_URL is set — a fresh PostgreSQL database per call,
 // cloned from a migrated template (isolated by database, since drizzle-kit pins `public`).
-import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
-import { type Database, MIGRATIONS, openDatabase } from '../../src/adapters/db/open.js';
+import { MIGRATIONS, migrationsHash } from '../../src/adapters/db/migrate.js';
+import { type Database, openDatabase } from '../../src/adapters/db/open.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -28,15 +27,6 @@ function pgliteSnapshot(): Promise<Blob> {
     return dump;
   })();
   return snapshot;
-}
-
-function migrationsHash(): string {
-  const hash = createHash('sha256');
-  for (const file of readdirSync(MIGRATIONS)
-    .filter((f) => f.endsWith('.sql'))
-    .sort())
-    hash.update(readFileSync(join(MIGRATIONS, file)));
-  return hash.digest('hex').slice(0, 12);
 }
 
 export function withDatabase(url: string, database: string): string {

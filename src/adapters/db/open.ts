@@ -1,30 +1,32 @@
 // Opening the database: embedded PGlite in a directory (guarded by a lock file) when
 // DATABASE_URL is unset, PostgreSQL through postgres.js when it is set. The same migrations
-// serve both and are applied at open, under an advisory lock on PostgreSQL.
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// serve both and are applied at open (under an advisory lock on PostgreSQL).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Dedup, DigestRuns, Outbox } from '../../bot/ports.js';
 import type { Store } from '../../engine/ports.js';
 import { createDedup, createDigestRuns } from './claims.js';
 import type { Db } from './db.js';
 import { acquireDirectoryLock } from './lock.js';
+import { type Migrated, migratePgliteClient, migratePostgresUrl } from './migrate.js';
 import { createOutbox } from './outbox.js';
+import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import * as schema from './schema.js';
 import { createStore } from './store.js';
 
-export const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
-const MIGRATION_LOCK = 7_466_123_001;
+export { MIGRATIONS } from './migrate.js';
 
 export interface Database {
   backend: 'pglite' | 'postgres';
-  /** Where it lives: the PGlite directory, or the server URL without credentials. */
+  /** Where it lives: the PGlite directory (`memory` for a throwaway one), or the server URL without password. */
   location: string;
+  /** What the migrations did at this open. */
+  migrated: Migrated;
+  /** The drizzle database, for queries beyond the ports (digest queries, tests). */
   db: Db;
   store: Store;
   outbox: Outbox;
@@ -35,74 +37,73 @@ export interface Database {
 
 export interface OpenOptions {
   env: NodeJS.ProcessEnv;
-  /** PGlite directory when DATABASE_URL is unset; `memory://` for a throwaway database. */
-  dataDir: string;
-  /** A migrated PGlite data dir dump to start from instead of running initdb + migrations. */
+  /** PGlite directory when DATABASE_URL is unset (default `.drover/db` under the cwd); `memory://` for a throwaway one. */
+  dataDir?: string;
+  /**
+   * A migrated PGlite data dir dump to start a new database from (`PGlite.dumpDataDir()`).
+   * Without one, a new directory starts from the cached template (made at the first initdb).
+   */
   snapshot?: Blob | File;
 }
 
+export const DEFAULT_DATA_DIR = join('.drover', 'db');
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const url = options.env.DATABASE_URL;
-  return url ? openPostgres(url) : openPglite(options.dataDir, options.snapshot);
+  if (url) return openPostgres(url);
+  return openPglite(options.env, options.dataDir ?? resolve(DEFAULT_DATA_DIR), options.snapshot);
 }
 
-async function openPglite(dataDir: string, snapshot?: Blob | File): Promise<Database> {
+async function openPglite(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  snapshot?: Blob | File,
+): Promise<Database> {
   const memory = dataDir.startsWith('memory://');
   if (!memory) mkdirSync(dataDir, { recursive: true });
   const release = memory ? () => undefined : acquireDirectoryLock(dataDir);
+  let client: PGlite | undefined;
   try {
-    const client = new PGlite(memory ? undefined : dataDir, snapshot ? { loadDataDir: snapshot } : {});
+    const fresh = memory || !existsSync(join(dataDir, 'PG_VERSION'));
+    const cache = fresh && !memory && !snapshot ? templatePath(env) : undefined;
+    const start = fresh ? (snapshot ?? (cache ? readTemplate(cache) : undefined)) : undefined;
+    client = new PGlite(memory ? undefined : dataDir, start ? { loadDataDir: start } : {});
+    const migrated = await migratePgliteClient(client);
+    if (cache && !start) {
+      const trouble = await saveTemplate(client, cache);
+      if (trouble) process.emitWarning(trouble, { code: 'DROVER_PGLITE_TEMPLATE' });
+    }
     const db = drizzlePglite(client, { schema }) as unknown as Db;
-    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
-    return assemble('pglite', memory ? 'memory' : dataDir, db, async () => {
-      await client.close();
+    const opened = client;
+    return assemble('pglite', memory ? 'memory' : dataDir, migrated, db, async () => {
+      await opened.close();
       release();
     });
   } catch (error) {
+    await client?.close();
     release();
     throw error;
   }
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  await migrateLocked(url);
+  const migrated = await migratePostgresUrl(url);
   const sql = postgres(url, { max: 10, onnotice: () => undefined });
-  try {
-    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
-    return assemble('postgres', redactUrl(url), db, () => sql.end({ timeout: 5 }));
-  } catch (error) {
-    await sql.end({ timeout: 1 });
-    throw error;
-  }
-}
-
-/**
- * Runs the migrator on one dedicated connection (a client of at most one connection, so the
- * session lock and the migration share it) holding an advisory lock: concurrent starts wait.
- */
-async function migrateLocked(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => undefined });
-  try {
-    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
-    try {
-      await migratePostgres(drizzlePostgres(sql), { migrationsFolder: MIGRATIONS });
-    } finally {
-      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
-    }
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+  return assemble('postgres', redactUrl(url), migrated, db, () => sql.end({ timeout: 5 }));
 }
 
 function assemble(
   backend: Database['backend'],
   location: string,
+  migrated: Migrated,
   db: Db,
   close: () => Promise<void>,
 ): Database {
   return {
     backend,
     location,
+    migrated,
     db,
     store: createStore(db),
     outbox: createOutbox(db),
@@ -117,26 +118,25 @@ function redactUrl(url: string): string {
     const parsed = new URL(url);
     parsed.password = '';
     return parsed.toString();
-  } catch {
-    return 'postgres';
+  } catch (error) {
+    return `a PostgreSQL server (unparsable DATABASE_URL: ${(error as Error).message})`;
   }
 }
 
-/** `drover migrate`: applies pending migrations and says where. */
-export async function migrateCommand(env: NodeJS.ProcessEnv, dataDir: string): Promise<string> {
-  const database = await openDatabase({ env, dataDir });
+/**
+ * `drover migrate`: applies pending migrations; one line saying what and where, e.g.
+ * "migrations applied on PGlite (.drover/db): 1 new" or "…: up to date (2 applied)".
+ */
+export async function migrateCommand(env: NodeJS.ProcessEnv, dataDir?: string): Promise<string> {
+  const database = await openDatabase({ env, ...(dataDir === undefined ? {} : { dataDir }) });
   try {
-    const applied = await appliedMigrations(database.db);
-    return `migrations up to date on ${database.backend} (${database.location}): ${applied} applied`;
+    const { applied, total } = database.migrated;
+    const name = database.backend === 'pglite' ? 'PGlite' : 'PostgreSQL';
+    const local = relative(process.cwd(), database.location);
+    const where = database.backend === 'postgres' || local.startsWith('..') ? database.location : local;
+    const what = applied > 0 ? `${applied} new` : `up to date (${total} applied)`;
+    return `migrations applied on ${name} (${where}): ${what}`;
   } finally {
     await database.close();
   }
-}
-
-async function appliedMigrations(db: Db): Promise<number> {
-  const rows = await db.execute<{ count: number }>(
-    'select count(*)::int as count from drizzle.__drizzle_migrations',
-  );
-  const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: Array<{ count: number }> }).rows;
-  return list[0]?.count ?? 0;
 }
