@@ -3,7 +3,8 @@
 // the commit it ran before bisection (restoring is not a probe).
 import type { Config } from '../config/schema.js';
 import { templateValues } from './commands.js';
-import { bisect, culpritOf, type ProbeVerdict, undecided } from './culprit.js';
+import { bisect, culpritOf, undecided } from './culprit.js';
+import { makeProbe, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
 import { nodeRefs } from './fleet.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
@@ -53,27 +54,19 @@ export function createAttributor(deps: AttributorDeps): Attributor {
           phase,
           templateValues(deps.config, plan, { service: failure.service, node: node.ref.name }, node.ref, sha),
         );
-      const runPhase = async (sha: string): Promise<ProbeVerdict> => {
-        const check = command(failure.phase, sha);
-        if (!check) return 'skip';
-        const result = await session.run(check);
-        if (result.interrupted === 'connection' || result.exitCode === 125) return 'skip';
-        return result.exitCode === 0 && !result.interrupted ? 'good' : 'bad';
-      };
-      const probe = async (sha: string): Promise<ProbeVerdict> => {
-        const deploy = await session.run(command('upgrade', sha)!);
-        if (deploy.interrupted === 'connection') return 'skip';
-        if (failure.phase === 'upgrade') return deploy.exitCode === 0 ? 'good' : 'bad';
-        if (deploy.exitCode !== 0) return 'skip';
-        return runPhase(sha);
-      };
+      const upgradeCommand = (sha: string) => command('upgrade', sha)!;
+      const { probe, recheck } = makeProbe({
+        session,
+        upgradeCommand,
+        phaseCommand: (sha) => command(failure.phase, sha),
+      });
       try {
-        return await bisect({
+        const culprit = await bisect({
           commits,
           fromCommit: plan.fromCommit,
           paths,
           probe,
-          recheck: runPhase,
+          recheck,
           retries: deps.config.releases.bisectRetries,
           progress: (text, stepsLeft, commitsLeft) =>
             progress({
@@ -81,8 +74,9 @@ export function createAttributor(deps: AttributorDeps): Attributor {
               data: { failureId: failure.id, node: node.ref.name, text, stepsLeft, commitsLeft },
             }),
         });
+        const restored = await restore(session, upgradeCommand, plan.commit);
+        return restored ? { ...culprit, note: `${culprit.note}; ${restored}` } : culprit;
       } finally {
-        await session.run(command('upgrade', plan.commit)!);
         await session.close();
       }
     },

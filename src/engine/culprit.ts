@@ -1,6 +1,12 @@
 // Finding the offending commit: directly when the step deployed one commit, else by
 // bisection with `git bisect run` semantics — verify that `from` passes, then halve the
 // range (⌈log2 n⌉ probes), skipping probes that cannot decide. Pure but for the probe.
+//
+// Flaky checks: a 'bad' verdict is confirmed by re-running the failing phase alone
+// (`recheck`, no redeploy) `retries` times (config.releases.bisectRetries); any re-run
+// that is not 'bad' wins. A health check that fails once on a good commit is thus not
+// mistaken for the culprit; a 'good' verdict is never re-run (a bad commit seldom passes).
+// Re-runs are not probes: a probe is one deploy plus its failing phase.
 import type { CommitInfo } from './ports.js';
 import type { Culprit } from './types.js';
 
@@ -42,7 +48,12 @@ export function culpritOf(commit: CommitInfo, how: Culprit['how'], probes: numbe
 }
 
 export function undecided(commits: CommitInfo[], paths: string[], probes: number, note: string): Culprit {
-  const suspects = suspectsOf(commits, paths).map(({ sha, subject, authorName, authorEmail }) => ({
+  return suspected(suspectsOf(commits, paths), probes, note);
+}
+
+/** No single commit named: the candidates (newest first) are the suspects, if any. */
+export function suspected(candidates: CommitInfo[], probes: number, note: string): Culprit {
+  const suspects = candidates.map(({ sha, subject, authorName, authorEmail }) => ({
     sha,
     subject,
     authorName,
@@ -57,7 +68,7 @@ export function undecided(commits: CommitInfo[], paths: string[], probes: number
     authorEmail: null,
     probes,
     suspects,
-    note: suspects.length > 0 ? `${note}; ${suspects.length} suspect commit(s) touch the service` : note,
+    note: suspects.length > 0 ? `${note}; ${suspects.length} suspect commit(s)` : note,
   };
 }
 
@@ -85,10 +96,25 @@ export async function bisect(input: BisectInput): Promise<Culprit> {
     stepsFor(commits.length) + 1,
     commits.length,
   );
+  try {
+    return await halve(input, decide, () => probes);
+  } catch (error) {
+    // The node went away mid-bisection: what is known so far is the suspects.
+    const why = error instanceof Error ? error.message : String(error);
+    return undecided(commits, input.paths, probes, `bisection stopped: ${why}`);
+  }
+}
+
+async function halve(
+  input: BisectInput,
+  decide: (sha: string) => Promise<ProbeVerdict>,
+  probes: () => number,
+): Promise<Culprit> {
+  const { commits } = input;
   const start = await decide(input.fromCommit);
-  if (start === 'bad') return undecided(commits, input.paths, probes, 'cannot bisect: from already fails');
+  if (start === 'bad') return undecided(commits, input.paths, probes(), 'cannot bisect: from already fails');
   if (start === 'skip')
-    return undecided(commits, input.paths, probes, 'cannot bisect: from could not be tested');
+    return undecided(commits, input.paths, probes(), 'cannot bisect: from could not be tested');
 
   // Invariant: commits[good] passes (-1 is `from`), commits[bad] fails.
   let good = -1;
@@ -97,11 +123,12 @@ export async function bisect(input: BisectInput): Promise<Culprit> {
   while (bad - good > 1) {
     const candidates = range(good + 1, bad).filter((i) => !skipped.has(i));
     if (candidates.length === 0) {
+      // Like `git bisect`: "the first bad commit could be any of" these.
       const left = commits.slice(good + 1, bad + 1);
-      return undecided(
-        left,
-        input.paths,
-        probes,
+      const touching = suspectsOf(left, input.paths);
+      return suspected(
+        touching.length > 0 ? touching : [...left].reverse(),
+        probes(),
         `bisection narrowed it to ${left.length} commits it could not test apart`,
       );
     }
@@ -123,8 +150,8 @@ export async function bisect(input: BisectInput): Promise<Culprit> {
   return culpritOf(
     commits[bad]!,
     'bisected',
-    probes,
-    `bisected in ${probes} probe(s) over ${commits.length} commits`,
+    probes(),
+    `bisected in ${probes()} probe(s) over ${commits.length} commits`,
   );
 }
 

@@ -136,4 +136,65 @@ describe('bisection', () => {
     expect(culprit.suspects.map((s) => s.subject)).toEqual(['commit 6', 'commit 3']);
     expect(suspectsOf(list, [])).toEqual([]);
   });
+
+  it('names the commits it could not test apart when every neighbour is undecidable', async () => {
+    const list = commits(8);
+    // Commit 5 is the culprit; 4 cannot be tested, so 4 and 5 cannot be told apart.
+    const fake = node(list, 5, { 4: ['skip'] });
+    const culprit = await bisect({
+      commits: list,
+      fromCommit: 'from',
+      paths: ['nova/compute/'],
+      ...fake,
+      retries: 0,
+      progress: noProgress,
+    });
+    expect(culprit).toMatchObject({ how: 'suspects', sha: null });
+    expect(culprit.note).toMatch(/^bisection narrowed it to 2 commits/);
+    expect(culprit.suspects.map((s) => s.subject)).toEqual(['commit 5', 'commit 4']);
+  });
+
+  it('keeps the suspects when the node goes away mid-bisection', async () => {
+    const list = commits(8, (i) => (i === 7 ? ['nova/compute/x.py'] : ['docs/y']));
+    let calls = 0;
+    const culprit = await bisect({
+      commits: list,
+      fromCommit: 'from',
+      paths: ['nova/compute/'],
+      probe: async () => {
+        calls += 1;
+        if (calls > 2) throw new Error('connection lost');
+        return 'good';
+      },
+      recheck: async () => 'good',
+      retries: 0,
+      progress: noProgress,
+    });
+    expect(culprit).toMatchObject({ how: 'suspects', probes: 3 });
+    expect(culprit.note).toMatch(/^bisection stopped: connection lost/);
+    expect(culprit.suspects.map((s) => s.subject)).toEqual(['commit 7']);
+  });
+
+  it('reports progress as steps and commits left, never growing', async () => {
+    const list = commits(12);
+    const fake = node(list, 4);
+    const seen: Array<[number, number]> = [];
+    await bisect({
+      commits: list,
+      fromCommit: 'from',
+      paths: [],
+      ...fake,
+      retries: 0,
+      progress: (_text, stepsLeft, commitsLeft) => seen.push([stepsLeft, commitsLeft]),
+    });
+    expect(seen[0]).toEqual([5, 12]);
+    expect(seen[1]).toEqual([4, 12]);
+    // stepsLeft is an upper bound (as git bisect's "roughly N steps"): it never grows, nor is exceeded.
+    expect(seen.length - 1).toBeLessThanOrEqual(4);
+    for (let i = 1; i < seen.length; i += 1) {
+      expect(seen[i]![0]).toBeGreaterThanOrEqual(1);
+      expect(seen[i]![0]).toBeLessThanOrEqual(seen[i - 1]![0]);
+      expect(seen[i]![1]).toBeLessThanOrEqual(seen[i - 1]![1]);
+    }
+  });
 });
