@@ -51,6 +51,7 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./cli/migrate-command.js')).migrateCommand,
   console: async () => (await import('./cli/console-command.js')).consoleCommand,
   demo: async () => (await import('./cli/demo-command.js')).demoCommand,
+  serve: async () => (await import('./cli/serve-command.js')).serveCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

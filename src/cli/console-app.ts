@@ -1,6 +1,8 @@
 // The console as a chat platform in this process: the engine driving upgrades, the notifier
 // rendering their events for the console, and the outbox delivering them to the screen.
 import { createConsoleTransport } from '../adapters/console/transport.js';
+import { createDigestQueries } from '../adapters/db/digest-queries.js';
+import { createDigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
@@ -20,7 +22,6 @@ export async function startConsoleApp(
   runtime: Runtime,
   write: (text: string) => void,
   fancy: boolean,
-  digest?: (env: string | undefined) => Promise<string>,
 ): Promise<ConsoleApp> {
   const { db, config, clock } = runtime;
   // Show what happens from now on, not the database's whole history.
@@ -45,17 +46,28 @@ export async function startConsoleApp(
     transport: createConsoleTransport({ write: (text) => write(text.replace(/\n$/, '')), fancy }),
     clock,
   });
+  const digests = createDigestScheduler({
+    config,
+    store: db.store,
+    queries: createDigestQueries(db.db),
+    digests: db.digests,
+    outbox: db.outbox,
+    clock,
+    owner: runtime.owner,
+    platforms: ['console'],
+  });
   const dispatcher = createDispatcher({
     upgrades: runtime.engine.upgrades,
     store: db.store,
     config,
-    ...(digest ? { digest } : {}),
+    digest: (env) => digests.postDigestNow(env),
   });
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);
   const pump = async () => (await notifier.runOnce()) + (await worker.drain());
   const background = (async () => {
     while (!abort.signal.aborted) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if ((await pump()) === 0) await clock.sleep(100, abort.signal);
     }
   })();

@@ -87,7 +87,8 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
         `Alice pushes a fix to stable/havana (${fix.slice(0, 7)}); Olga retries the canary, which deploys the fix`,
       );
       await session.handleLine('/upgrade retry cmp-1');
-      await session.handleLine('/upgrade status');
+      say('the morning digest, on demand: where every upgrade stands and who owns what');
+      await session.handleLine('/upgrade digest');
       const [snapshot] = await runtime.engine.upgrades.status({ environment: 'lab' });
       const failure = snapshot?.failures[0];
       const ok =

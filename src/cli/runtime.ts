@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createAttributor } from '../engine/attribution.js';
 import { createEngine, type Engine } from '../engine/host.js';
-import type { Clock, NodeRunner } from '../engine/ports.js';
+import type { Clock, Commits, NodeRunner } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
 
 export interface Runtime {
@@ -23,6 +23,8 @@ export interface Runtime {
   runner: NodeRunner;
   clock: Clock;
   owner: string;
+  /** The deploy repository, when it is on this machine. */
+  commits: Commits | undefined;
   close(): Promise<void>;
 }
 
@@ -81,7 +83,7 @@ export async function openRuntime(
       attributor: repo ? createAttributor({ config, commits: repo, runner }) : undefined,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
-    return { config, file, db, engine, runner, clock, owner, close: () => db.close() };
+    return { config, file, db, engine, runner, clock, owner, commits: repo, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

@@ -57,10 +57,38 @@ export function decide(
   }
   if (['running', 'paused', 'rolling_back'].includes(draft.state))
     dispatch.push(...orphans(draft, observations, now));
+  if (draft.state === 'paused') retries(draft, context, now, dispatch);
   if (draft.state === 'running') wakeAt = advance(draft, observations, context, now, dispatch);
   if (draft.state === 'rolling_back') rollBack(draft, observations, context, now, dispatch);
 
   return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, wakeAt };
+}
+
+export const FAIL_FAST = '(maxFailures';
+
+/**
+ * While paused, only retried units run (pending units that ran before). Once nothing holds a
+ * fail-fast pause any more, the upgrade goes on as after `resume`.
+ */
+function retries(draft: Draft, context: DecideContext, now: Date, dispatch: Dispatch[]): void {
+  const wave = draft.waves[draft.currentWave];
+  if (!wave) return;
+  const units = draft.unitsOfWave(wave.index);
+  const retried = units.filter((unit) => unit.state === 'pending' && unit.attempts > 0);
+  dispatch.push(
+    ...dispatchable(draft, retried, context, draft.snapshot.upgrade.plan.strategy.concurrency, now),
+  );
+  const busy = units.some(
+    (unit) => (unit.state === 'pending' && unit.attempts > 0) || unit.state === 'running',
+  );
+  if (busy || !draft.snapshot.upgrade.reason.includes(FAIL_FAST)) return;
+  const failed = units.filter((unit) => unit.state === 'failed').length;
+  if (failed > resolveLimit(draft.snapshot.upgrade.plan.strategy.maxFailures, units.length)) return;
+  draft.setUpgrade(
+    'running',
+    `wave ${wave.index + 1}: the retried or skipped nodes no longer hold it; going on`,
+    { type: 'upgrade.resumed', data: {} },
+  );
 }
 
 /** Units stored as running that no one here runs: a previous process died mid-run. */

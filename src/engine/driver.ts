@@ -61,6 +61,8 @@ export async function drive(
 
   try {
     for (;;) {
+      // An embedded database answers on the microtask queue: yield so timers and I/O run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const now = deps.clock.now();
       if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
         holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);

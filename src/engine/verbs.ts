@@ -129,20 +129,6 @@ export function applyVerb(
         );
       }
       draft.emit(event(`${request.verb} ${request.node}`));
-      if (
-        draft.state === 'paused' &&
-        !failFastHolding(draft) &&
-        snapshot.upgrade.reason.includes('maxFailures')
-      ) {
-        draft.setUpgrade(
-          'running',
-          `${request.verb === 'retry' ? 'retrying' : 'skipped'} ${request.node} (${who}); going on`,
-          {
-            type: 'upgrade.resumed',
-            data: { actor: actor.id },
-          },
-        );
-      }
       break;
     }
     case 'ack': {

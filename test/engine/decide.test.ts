@@ -176,9 +176,19 @@ describe('decide: the rollout state machine', () => {
       if (s.upgrade.state === 'paused') {
         broken = false;
         s = applyChange(s, applyVerb(s, { verb: 'retry', node: 'cmp-1' }, ops, T0, false));
-        expect(s.upgrade.state).toBe('running');
-        const { decision } = step(s, context, idle());
+        // Still paused: only the retried node runs, from its failed phase.
+        expect(s.upgrade.state).toBe('paused');
+        const { decision, next } = step(s, context, idle());
+        expect(decision.dispatch).toHaveLength(1);
         expect(decision.dispatch[0]!.fromPhase).toBe('health');
+        // Once it passes and nothing else holds the wave, the upgrade goes on.
+        const after = step(next, context, {
+          inFlight: new Set(),
+          results: [ok(decision.dispatch[0]!.unitId)],
+          culprits: [],
+        }).next;
+        expect(after.upgrade.state).toBe('running');
+        s = after;
       } else if (s.waves[s.upgrade.currentWave]?.state === 'gated') {
         s = applyChange(s, applyVerb(s, { verb: 'step' }, ops, T0, false));
       }

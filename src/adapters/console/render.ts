@@ -22,9 +22,9 @@ export function progressBar(done: number, failed: number, total: number, width =
 
 const BUTTON_COMMANDS: Record<string, (value: string) => string> = {
   ack: (value) => `ack ${value.replace(/^failure:/, '')}`,
-  retry: (value) => `upgrade retry ${value.replace(/^node:/, '')}`,
-  skip: (value) => `upgrade skip ${value.replace(/^node:/, '')}`,
-  rollback: () => 'upgrade rollback wave',
+  retry: (value) => `upgrade retry ${value.split(':')[1]} id=${value.split(':')[0]}`,
+  skip: (value) => `upgrade skip ${value.split(':')[1]} id=${value.split(':')[0]}`,
+  rollback: (value) => `upgrade rollback wave id=${value}`,
 };
 
 /** The lines of a message; `indent` for thread replies. */

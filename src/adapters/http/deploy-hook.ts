@@ -1,0 +1,97 @@
+// POST /hooks/deploy: a CI/CD pipeline starts an all-at-once upgrade to one commit (the
+// continuous-deployment model), so a failure is attributed to that commit directly.
+// Signed with HMAC-SHA256 of the raw body: `X-Drover-Signature: sha256=<hex>`.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../../config/schema.js';
+import type { Upgrades } from '../../engine/api.js';
+import type { Commits } from '../../engine/ports.js';
+import type { Actor } from '../../engine/types.js';
+import { DroverError } from '../../errors.js';
+
+const body = z.strictObject({
+  environment: z.string().min(1),
+  commit: z.string().regex(/^[0-9a-f]{7,40}$/i, 'a commit sha (7 to 40 hex digits)'),
+  /** Which release the commit belongs to (default: the newest in releases.order). */
+  release: z.string().min(1).optional(),
+});
+
+const ACTOR: Actor = { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' };
+
+export interface DeployHookInput {
+  rawBody: string;
+  signature: string | undefined;
+  secret: string;
+  upgrades: Upgrades;
+  commits: Commits | undefined;
+  config: Config;
+}
+
+export function signBody(secret: string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+function signatureOk(secret: string, rawBody: string, signature: string | undefined): boolean {
+  if (!signature) return false;
+  const expected = Buffer.from(signBody(secret, rawBody));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export async function handleDeployHook(
+  input: DeployHookInput,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  if (!signatureOk(input.secret, input.rawBody, input.signature)) {
+    return {
+      status: 401,
+      body: {
+        error:
+          'bad signature: sign the raw body with HMAC-SHA256 and DROVER_WEBHOOK_SECRET, header X-Drover-Signature: sha256=<hex>',
+      },
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(input.rawBody);
+  } catch {
+    return { status: 400, body: { error: 'the body is not JSON' } };
+  }
+  const parsed = body.safeParse(json);
+  if (!parsed.success)
+    return {
+      status: 400,
+      body: {
+        error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      },
+    };
+  const { environment, commit } = parsed.data;
+  if (!(environment in input.config.environments))
+    return { status: 400, body: { error: `unknown environment "${environment}"` } };
+  const release = parsed.data.release ?? input.config.releases.order.at(-1)!;
+  if (!input.config.releases.named[release])
+    return { status: 400, body: { error: `unknown release "${release}"` } };
+  if (!input.commits)
+    return {
+      status: 400,
+      body: { error: `the deploy repository ${input.config.releases.repo} is not available here` },
+    };
+  try {
+    await input.commits.resolve(commit);
+  } catch (error) {
+    return { status: 400, body: { error: `unknown commit ${commit}: ${(error as Error).message}` } };
+  }
+  try {
+    const snapshot = await input.upgrades.start(ACTOR, release, {
+      environment,
+      strategy: 'all-at-once',
+      commit,
+    });
+    return {
+      status: 202,
+      body: { upgrade: snapshot.upgrade.id, environment, release, commit: snapshot.upgrade.plan.commit },
+    };
+  } catch (error) {
+    if (error instanceof DroverError) return { status: 409, body: { error: error.message } };
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+// drover's HTTP server: POST /slack/events (Bolt), POST /hooks/deploy, GET /healthz.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Routes {
+  slack?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  deploy?:
+    | ((
+        rawBody: string,
+        signature: string | undefined,
+      ) => Promise<{ status: number; body: Record<string, unknown> }>)
+    | undefined;
+  /** What is not ready yet; empty when every part is. */
+  health: () => Promise<string[]>;
+  onError?: (error: unknown) => void;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function createHttpServer(routes: Routes): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const fail = (error: unknown) => {
+      routes.onError?.(error);
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    };
+    if (path === '/slack/events' && routes.slack) return routes.slack(req, res);
+    if (path === '/hooks/deploy' && req.method === 'POST' && routes.deploy) {
+      const deploy = routes.deploy;
+      readBody(req)
+        .then((raw) => deploy(raw, req.headers['x-drover-signature'] as string | undefined))
+        .then((answer) => json(res, answer.status, answer.body), fail);
+      return;
+    }
+    if (path === '/healthz' && req.method === 'GET') {
+      routes
+        .health()
+        .then(
+          (waiting) => json(res, waiting.length === 0 ? 200 : 503, { ok: waiting.length === 0, waiting }),
+          fail,
+        );
+      return;
+    }
+    json(res, 404, { error: `no route ${req.method} ${path}` });
+  });
+}
+
+export async function listen(server: Server, port: number, host?: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}

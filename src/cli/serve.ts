@@ -1,0 +1,173 @@
+// `drover serve`, as a function tests can start and stop: every configured platform, the
+// deploy webhook, /healthz, the engine driving active upgrades, the notifier and one outbox
+// worker per platform.
+import type { Server } from 'node:http';
+import { z } from 'zod';
+import { createDigestQueries } from '../adapters/db/digest-queries.js';
+import { handleDeployHook } from '../adapters/http/deploy-hook.js';
+import { createHttpServer, listen } from '../adapters/http/server.js';
+import { createSlackApp } from '../adapters/slack/app.js';
+import { createDigestScheduler } from '../bot/digest/runner.js';
+import { createDispatcher } from '../bot/dispatch.js';
+import type { Platform } from '../bot/model.js';
+import { createNotifier } from '../bot/notifier.js';
+import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
+import { DroverError } from '../errors.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+
+const serveEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APPLICATION_ID: z.string().min(1).optional(),
+  DISCORD_API_URL: z.string().url().optional(),
+  DROVER_WEBHOOK_SECRET: z.string().min(1).optional(),
+});
+export type ServeEnv = z.infer<typeof serveEnv>;
+
+export class ServeConfigError extends DroverError {
+  constructor(message: string) {
+    super('config_invalid', message);
+  }
+}
+
+/** Reads the serving environment; a half-configured platform names the missing variable. */
+export function readServeEnv(env: NodeJS.ProcessEnv): ServeEnv {
+  const blank = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = serveEnv.safeParse(blank);
+  if (!parsed.success)
+    throw new ServeConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  const values = parsed.data;
+  const pair = (a: keyof ServeEnv, b: keyof ServeEnv, what: string) => {
+    if (Boolean(values[a]) !== Boolean(values[b]))
+      throw new ServeConfigError(`${values[a] ? b : a} is missing: ${what} needs both ${a} and ${b}`);
+  };
+  pair('SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'Slack');
+  pair('DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'Discord');
+  if (!values.SLACK_BOT_TOKEN && !values.DISCORD_TOKEN) {
+    throw new ServeConfigError(
+      'no chat platform configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_TOKEN and DISCORD_APPLICATION_ID (or try drover console)',
+    );
+  }
+  return values;
+}
+
+export interface Serving {
+  port: number;
+  runtime: Runtime;
+  server: Server;
+  workers: OutboxWorker[];
+  stop(): Promise<void>;
+}
+
+export async function startServe(
+  env: NodeJS.ProcessEnv,
+  configFlag: string | undefined,
+  options: RuntimeOptions & { log?: (line: string) => void } = {},
+): Promise<Serving> {
+  const settings = readServeEnv(env);
+  const runtime = await openRuntime(env, configFlag, options);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const onError = (error: unknown) =>
+    log(`drover: ${error instanceof Error ? error.message : String(error)}`);
+  const { db, config, clock } = runtime;
+  const platforms: Platform[] = [];
+  // Digests go to every platform served here; the list fills in below, before start().
+  const digests = createDigestScheduler({
+    config,
+    store: db.store,
+    queries: createDigestQueries(db.db),
+    digests: db.digests,
+    outbox: db.outbox,
+    clock,
+    owner: runtime.owner,
+    platforms,
+    onError,
+  });
+  const dispatcher = createDispatcher({
+    upgrades: runtime.engine.upgrades,
+    store: db.store,
+    config,
+    digest: (env) => digests.postDigestNow(env),
+  });
+  const workers: OutboxWorker[] = [];
+  const ready = new Map<string, boolean>([['database', true]]);
+
+  const slack = settings.SLACK_BOT_TOKEN
+    ? createSlackApp({
+        token: settings.SLACK_BOT_TOKEN,
+        signingSecret: settings.SLACK_SIGNING_SECRET!,
+        apiUrl: settings.SLACK_API_URL,
+        dispatcher,
+        outbox: db.outbox,
+        dedup: db.dedup,
+        clock,
+        onError,
+      })
+    : undefined;
+  if (slack) {
+    platforms.push('slack');
+    workers.push(createOutboxWorker({ outbox: db.outbox, transport: slack.transport, clock, onError }));
+    ready.set('slack', false);
+    slack.ready().then(
+      () => ready.set('slack', true),
+      (error) => onError(new Error(`Slack auth.test failed: ${(error as Error).message}`)),
+    );
+  }
+
+  const notifier = createNotifier({ config, store: db.store, outbox: db.outbox, platforms });
+  const server = createHttpServer({
+    slack: slack?.handle,
+    deploy: settings.DROVER_WEBHOOK_SECRET
+      ? (rawBody, signature) =>
+          handleDeployHook({
+            rawBody,
+            signature,
+            secret: settings.DROVER_WEBHOOK_SECRET!,
+            upgrades: runtime.engine.upgrades,
+            commits: runtime.commits,
+            config,
+          })
+      : undefined,
+    health: async () => [...ready].filter(([, ok]) => !ok).map(([part]) => part),
+    onError,
+  });
+  const port = await listen(server, settings.PORT);
+  const abort = new AbortController();
+  const engine = runtime.engine.serve(abort.signal);
+  digests.start();
+  const pump = (async () => {
+    while (!abort.signal.aborted) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      let work = 0;
+      try {
+        work += await notifier.runOnce();
+        for (const worker of workers) work += await worker.runOnce();
+      } catch (error) {
+        onError(error);
+      }
+      if (work === 0) await clock.sleep(200, abort.signal);
+    }
+  })();
+  log(
+    `drover serving on :${port} (${platforms.join(', ')}${settings.DROVER_WEBHOOK_SECRET ? ', deploy webhook' : ''})`,
+  );
+  return {
+    port,
+    runtime,
+    server,
+    workers,
+    async stop() {
+      abort.abort();
+      await digests.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await Promise.allSettled([engine, pump]);
+      await runtime.close();
+    },
+  };
+}
