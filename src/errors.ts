@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'database_locked'
   | 'not_found'
   | 'refused'
-  | 'usage';
+  | 'usage'
+  | 'git_failed';
 
 export class DroverError extends Error {
   constructor(
@@ -83,5 +84,12 @@ export class DatabaseLockedError extends DroverError {
 export class UsageError extends DroverError {
   constructor(message: string) {
     super('usage', message);
+  }
+}
+
+/** The deploy repository could not answer: not a repository, an unknown ref, git missing. */
+export class GitError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('git_failed', message, options);
   }
 }
