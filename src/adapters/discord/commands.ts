@@ -1,7 +1,7 @@
 // The `/upgrade` application command, built from the grammar's verb table: one subcommand per
 // verb, options named as the grammar names them. Registration is idempotent: it writes only
 // when the command is missing or differs from what Discord has.
-import { type REST, Routes } from 'discord.js';
+import { REST, Routes } from 'discord.js';
 import type { CommandRequest } from '../../bot/grammar.js';
 import { VERB_TABLE, type VerbSpec } from '../../bot/grammar.js';
 
@@ -176,4 +176,18 @@ export async function registerCommands(
   // POST creates or replaces the command of that name, keeping the application's others.
   await options.rest.post(route, { body: wanted });
   return existing ? 'updated' : 'created';
+}
+
+/** `drover discord register`: the same, with a REST client made from the bot token. */
+export function registerWithToken(options: {
+  token: string;
+  applicationId: string;
+  /** DISCORD_API_URL: the REST base without the version. */
+  apiUrl?: string | undefined;
+  guildId?: string | undefined;
+}): Promise<'created' | 'updated' | 'unchanged'> {
+  const rest = new REST({ ...(options.apiUrl ? { api: options.apiUrl } : {}), retries: 1 }).setToken(
+    options.token,
+  );
+  return registerCommands({ rest, applicationId: options.applicationId, guildId: options.guildId });
 }

@@ -5,6 +5,7 @@ import { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   registerCommands,
+  registerWithToken,
   requestFromOptions,
   upgradeCommand,
 } from '../../../src/adapters/discord/commands.js';
@@ -69,6 +70,8 @@ describe('the /upgrade application command', () => {
       await registerCommands({ rest, applicationId: discord.applicationId, guildId: discord.guildId }),
     ).toBe('created');
     expect(discord.commands(`guild:${discord.guildId}`)).toHaveLength(1);
+    const token = { token: 't', applicationId: discord.applicationId, apiUrl: discord.apiUrl };
+    expect(await registerWithToken({ ...token, guildId: discord.guildId })).toBe('unchanged');
   });
 
   it('turns subcommand options into the grammar’s requests', () => {
