@@ -124,7 +124,6 @@ describe('Slack end to end: the real Bolt app against a fake Slack', () => {
     const acks = (await serving.runtime.db.store.eventsAfter(0, 1000)).filter(
       (e) => e.type === 'failure.acked',
     );
-    if (acks.length !== 1) console.log('ACKS', JSON.stringify(acks));
     expect(acks).toHaveLength(1);
 
     // A non-developer's ack in the thread gets an ephemeral refusal.
