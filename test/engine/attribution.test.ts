@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../src/adapters/ssh/runner.js';
+import { personFor } from '../../src/bot/people.js';
 import { createAttributor } from '../../src/engine/attribution.js';
 import { brokenFileHook, buildRangeRepo } from '../support/git.js';
 import { type Lab, OPS, startLab } from '../support/lab.js';
@@ -47,6 +48,17 @@ describe('attribution over real SSH: 32 commits, commit 19 breaks nova-compute',
       sha: shas[18],
       authorEmail: 'alice@example.com',
       subject: 'nova-compute: the change that breaks it',
+    });
+    // The author maps to chat users through `people:`; an unmapped author keeps name and e-mail.
+    expect(personFor(lab.config.people, failure.culprit!.authorEmail, failure.culprit!.authorName)).toEqual({
+      name: 'Alice',
+      email: 'alice@example.com',
+      slack: 'U01ALICE',
+      discord: '5566778899',
+    });
+    expect(personFor(lab.config.people, 'bob@example.com', 'Bob')).toEqual({
+      name: 'Bob',
+      email: 'bob@example.com',
     });
     const logs = failure.nodes.map((node) => fleet.upgrades(node));
     // Bisection ran on one of the failed nodes; the other was upgraded once.
