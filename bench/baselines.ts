@@ -1,6 +1,7 @@
 // The baselines drover is measured against: (a) a bare node-ssh loop, (b) raw parallel
 // OpenSSH (`xargs -P <concurrency> ssh …`, one ssh process per command).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderTemplate } from '../src/engine/template.js';
@@ -8,6 +9,7 @@ import { measure } from './measure.js';
 import type { Contender, Scenario } from './types.js';
 
 const HERE = resolve(import.meta.dirname);
+const ROOT = resolve(HERE, '..');
 
 export function commandsOf(scenario: Scenario): [string, string] {
   return [
@@ -16,21 +18,65 @@ export function commandsOf(scenario: Scenario): [string, string] {
   ];
 }
 
+function writeJob(scenario: Scenario, extra: Record<string, string> = {}): string {
+  const job = join(mkdtempSync(join(tmpdir(), 'drover-bench-job-')), 'job.json');
+  writeFileSync(
+    job,
+    JSON.stringify({
+      nodes: scenario.fleet.nodes.map((n) => ({ host: n.host, port: n.port })),
+      user: scenario.fleet.user,
+      key: scenario.fleet.clientKeyPath,
+      knownHosts: scenario.fleet.knownHostsPath,
+      concurrency: scenario.concurrency,
+      commands: commandsOf(scenario),
+      ...extra,
+    }),
+  );
+  return job;
+}
+
 export const nodeSshLoop: Contender = {
   name: '(a) bare node-ssh loop',
+  run: (scenario) =>
+    measure(['node', join(HERE, 'node-ssh-loop.mjs'), writeJob(scenario)], { timeoutMs: scenario.timeoutMs }),
+};
+
+/** The loop of (a) through drover's compiled SSH adapter: the adapter's own cost. */
+export const runnerLoop: Contender = {
+  name: '(a+) same loop, drover SSH adapter',
   async run(scenario) {
-    const job = join(mkdtempSync(join(tmpdir(), 'drover-bench-a-')), 'job.json');
-    writeFileSync(
-      job,
-      JSON.stringify({
-        nodes: scenario.fleet.nodes.map((n) => ({ host: n.host, port: n.port })),
-        user: scenario.fleet.user,
-        key: scenario.fleet.clientKeyPath,
-        concurrency: scenario.concurrency,
-        commands: commandsOf(scenario),
-      }),
-    );
-    return measure(['node', join(HERE, 'node-ssh-loop.mjs'), job], { timeoutMs: scenario.timeoutMs });
+    // Compiled from the current source, outside the measurement, under node_modules so the
+    // output resolves node-ssh like the real build does (and git ignores it).
+    const out = join(ROOT, 'node_modules', '.cache', 'drover-bench');
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    const flags = [
+      '--outDir',
+      out,
+      '--rootDir',
+      'src',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+    ];
+    try {
+      execFileSync(
+        tsc,
+        [...flags, '--target', 'ES2022', '--strict', '--skipLibCheck', 'src/adapters/ssh/runner.ts'],
+        {
+          cwd: ROOT,
+          stdio: 'pipe',
+        },
+      );
+    } catch (error) {
+      // tsc still emits on type errors elsewhere in the tree; only a missing output is fatal.
+      if (!existsSync(join(out, 'adapters', 'ssh', 'runner.js')))
+        return {
+          unavailable: `could not compile the SSH adapter: ${(error as Error).message.slice(0, 200)}`,
+        };
+    }
+    const job = writeJob(scenario, { module: join(out, 'adapters', 'ssh', 'runner.js') });
+    return measure(['node', join(HERE, 'runner-loop.mjs'), job], { timeoutMs: scenario.timeoutMs });
   },
 };
 

@@ -2,13 +2,13 @@
 // health, without and with a 1 s sleep in upgrade. Every contender runs against the same
 // fleet (reset between runs) and is checked afterwards: each node upgraded exactly once to
 // the expected commit. Prints a ratio table against the bare node-ssh loop (a).
-// Options: --nodes N (200) --concurrency C (50) --only a,b,drover --no-sleep-only
+// Options: --nodes N (200) --concurrency C (50) --only a,a+,b,drover --no-sleep-only
 
 import { readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { opensshUnavailable, startOpensshFleet } from '../test/support/fleet/openssh.js';
-import { nodeSshLoop, xargsSsh } from './baselines.js';
+import { nodeSshLoop, runnerLoop, xargsSsh } from './baselines.js';
 import { drover } from './drover.js';
 import type { Measurement } from './measure.js';
 import type { Contender, Outcome, Scenario } from './types.js';
@@ -20,9 +20,10 @@ function option(name: string, fallback: string): string {
 
 const NODES = Number.parseInt(option('nodes', '200'), 10);
 const CONCURRENCY = Number.parseInt(option('concurrency', '50'), 10);
-const ONLY = option('only', 'a,b,drover').split(',');
+const ONLY = option('only', 'a,a+,b,drover').split(',');
 const CONTENDERS: Array<[string, Contender]> = [
   ['a', nodeSshLoop],
+  ['a+', runnerLoop],
   ['b', xargsSsh],
   ['drover', drover],
 ];

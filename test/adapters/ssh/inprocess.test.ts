@@ -66,6 +66,20 @@ describe('the SSH runner against in-process ssh2 servers', () => {
     }
   });
 
+  it('slows down and floods output when scripted to', async () => {
+    fleet.behave('n3', { slowMs: 400, flood: { bytes: 10 * 1024 * 1024, on: /flood/ } });
+    const session = await runner().open(fleet.nodes[2]!);
+    try {
+      const result = await session.run({ phase: 'upgrade', text: 'echo flood-done', timeoutMs: 10_000 });
+      expect(result).toMatchObject({ exitCode: 0, interrupted: null });
+      expect(result.durationMs).toBeGreaterThanOrEqual(400);
+      expect(result.stdoutTail).toMatch(/^\[… 10484747 bytes before this were dropped\]\nx+flood-done\n$/);
+    } finally {
+      fleet.behave('n3', {});
+      await session.close();
+    }
+  });
+
   it('starts 200 nodes quickly and runs a command on each', async () => {
     const big = await startInProcessFleet({
       names: Array.from({ length: 200 }, (_, i) => `b${i}`),

@@ -56,15 +56,30 @@ export function opensshUnavailable(): string | undefined {
   return undefined;
 }
 
-function ensureLoginUser(): { uid: number; gid: number } {
+function userExists(): boolean {
   try {
     execFileSync('id', ['-u', FLEET_USER], { stdio: 'ignore' });
+    return true;
   } catch (error) {
-    if ((error as { status?: number }).status !== 1) throw error;
-    execFileSync('useradd', ['-M', '-d', FLEET_HOME, '-s', '/bin/sh', FLEET_USER]);
+    if ((error as { status?: number }).status === 1) return false;
+    throw error;
+  }
+}
+
+function ensureLoginUser(): { uid: number; gid: number } {
+  if (!userExists()) {
+    try {
+      execFileSync('useradd', ['-M', '-d', FLEET_HOME, '-s', '/bin/sh', FLEET_USER], { stdio: 'pipe' });
+    } catch (error) {
+      // Another fleet starting at the same moment may have added it first.
+      if (!userExists()) throw error;
+    }
   }
   // With UsePAM no, a locked account (`!` in shadow) refuses even key logins.
-  execFileSync('usermod', ['-p', '*', '-d', FLEET_HOME, FLEET_USER]);
+  const shadow = readFileSync('/etc/shadow', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`${FLEET_USER}:`));
+  if (shadow?.split(':')[1] !== '*') execFileSync('usermod', ['-p', '*', '-d', FLEET_HOME, FLEET_USER]);
   const uid = Number(execFileSync('id', ['-u', FLEET_USER]).toString().trim());
   const gid = Number(execFileSync('id', ['-g', FLEET_USER]).toString().trim());
   mkdirSync(FLEET_HOME, { recursive: true, mode: 0o755 });
@@ -228,6 +243,11 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
     `${nodes.map((node, i) => (i % 2 === 1 ? hashedLine(node) : node.hostKeyLine)).join('\n')}\n`,
   );
   const dirs = new Map(nodes.map((node) => [node.name, node.dir]));
+  // A test process that dies without close() must not leave sshd servers behind.
+  const onExit = () => {
+    for (const child of children) if (child.pid && child.exitCode === null) kill(child.pid);
+  };
+  process.once('exit', onExit);
   return {
     nodes,
     user: FLEET_USER,
@@ -241,6 +261,7 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
       for (const pid of below) kill(pid);
     },
     async close() {
+      process.off('exit', onExit);
       await Promise.all(
         children.map(
           (child) =>
