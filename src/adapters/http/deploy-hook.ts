@@ -1,6 +1,8 @@
 // POST /hooks/deploy: a CI/CD pipeline starts an all-at-once upgrade to one commit (the
 // continuous-deployment model), so a failure is attributed to that commit directly.
 // Signed with HMAC-SHA256 of the raw body: `X-Drover-Signature: sha256=<hex>`.
+// The release is the body's `release`, else the newest one in `releases.order`.
+// Nothing starts unless the signature, the environment, the release and the commit all check.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
@@ -27,6 +29,12 @@ export interface DeployHookInput {
   config: Config;
 }
 
+/** The newest release of `releases.order` that has an entry (a ref) under `releases`. */
+export function newestRelease(config: Config): string | undefined {
+  return [...config.releases.order].reverse().find((name) => Object.hasOwn(config.releases.named, name));
+}
+
+/** The header value for a body: `sha256=` + hex HMAC-SHA256 of the raw body with the secret. */
 export function signBody(secret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 }
@@ -53,8 +61,11 @@ export async function handleDeployHook(
   let json: unknown;
   try {
     json = JSON.parse(input.rawBody);
-  } catch {
-    return { status: 400, body: { error: 'the body is not JSON' } };
+  } catch (error) {
+    return {
+      status: 400,
+      body: { error: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}` },
+    };
   }
   const parsed = body.safeParse(json);
   if (!parsed.success)
@@ -65,26 +76,28 @@ export async function handleDeployHook(
       },
     };
   const { environment, commit } = parsed.data;
-  if (!(environment in input.config.environments))
+  if (!Object.hasOwn(input.config.environments, environment))
     return { status: 400, body: { error: `unknown environment "${environment}"` } };
-  const release = parsed.data.release ?? input.config.releases.order.at(-1)!;
-  if (!input.config.releases.named[release])
-    return { status: 400, body: { error: `unknown release "${release}"` } };
+  const release = parsed.data.release ?? newestRelease(input.config);
+  if (!release || !Object.hasOwn(input.config.releases.named, release))
+    return { status: 400, body: { error: `unknown release "${release ?? ''}"` } };
   if (!input.commits)
     return {
       status: 400,
       body: { error: `the deploy repository ${input.config.releases.repo} is not available here` },
     };
+  let sha: string;
   try {
-    await input.commits.resolve(commit);
+    sha = await input.commits.resolve(commit);
   } catch (error) {
-    return { status: 400, body: { error: `unknown commit ${commit}: ${(error as Error).message}` } };
+    const why = error instanceof Error ? error.message : String(error);
+    return { status: 400, body: { error: `unknown commit ${commit}: ${why}` } };
   }
   try {
     const snapshot = await input.upgrades.start(ACTOR, release, {
       environment,
       strategy: 'all-at-once',
-      commit,
+      commit: sha,
     });
     return {
       status: 202,
