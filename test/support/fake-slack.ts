@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface SlackMessage {
   channel: string;
@@ -23,6 +24,10 @@ export interface FakeSlack {
   responses: Array<Record<string, unknown>>;
   /** The next `n` Web API calls answer this way. */
   failNext(n: number, how: { status: 429; retryAfter: number } | { status: 500 }): void;
+  /** Socket Mode: resolves once a client connected (after apps.connections.open). */
+  socketConnected(): Promise<void>;
+  /** Socket Mode: sends an envelope to the connected client; resolves with its ack's payload. */
+  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown): Promise<unknown>;
   /** Answers every call with 503 until `up()` (an outage). */
   down(): void;
   up(): void;
@@ -106,14 +111,32 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ok: true,
           messages: messages.filter((m) => m.ts === body.ts || m.thread_ts === body.ts),
         });
+      case 'apps.connections.open':
+        return answer(200, { ok: true, url: `ws://127.0.0.1:${port}/socket` });
       case 'users.info':
         return answer(200, { ok: true, user: { id: body.user, name: String(body.user).toLowerCase() } });
       default:
         return answer(200, { ok: false, error: 'unknown_method' });
     }
   });
+  // Socket Mode: hello on connect, envelopes out, acks `{envelope_id, payload}` back.
+  const sockets = new WebSocketServer({ server, path: '/socket' });
+  let connected: WebSocket | undefined;
+  const onConnect: Array<() => void> = [];
+  const pendingAcks = new Map<string, (payload: unknown) => void>();
+  let envelopes = 0;
+  sockets.on('connection', (ws) => {
+    connected = ws;
+    ws.on('message', (data) => {
+      const ack = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+      if (ack.envelope_id) pendingAcks.get(ack.envelope_id)?.(ack.payload ?? null);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' } }));
+    for (const resolve of onConnect.splice(0)) resolve();
+  });
+  let port = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     calls,
@@ -129,7 +152,24 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     up: () => {
       outage = false;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    socketConnected: () =>
+      connected ? Promise.resolve() : new Promise<void>((resolve) => onConnect.push(() => resolve())),
+    sendEnvelope(type, payload) {
+      if (!connected) return Promise.reject(new Error('no Socket Mode client connected'));
+      envelopes += 1;
+      const envelopeId = `env-${envelopes}`;
+      const acked = new Promise<unknown>((resolve) => pendingAcks.set(envelopeId, resolve));
+      connected.send(
+        JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true }),
+      );
+      return acked;
+    },
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 // Slack through @slack/bolt in HTTP mode at POST /slack/events (Bolt checks every
 // signature): `/upgrade` answered within Slack's 3 s, buttons, and `ack` replies in a failure
-// post's thread. Retried events are handled once (deduplicated by event id).
+// post's thread. Retried events are handled once (deduplicated by event id). With an app-level
+// token it uses Socket Mode instead (for installs Slack cannot reach): same listeners.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
@@ -17,6 +18,8 @@ export interface SlackAppOptions {
   signingSecret: string;
   /** The Web API base ending in /api/ (SLACK_API_URL). */
   apiUrl?: string | undefined;
+  /** An app-level token (`xapp-…`): Socket Mode instead of HTTP; `start()` connects. */
+  appToken?: string | undefined;
   dispatcher: Dispatcher;
   outbox: Outbox;
   dedup: Dedup;
@@ -28,29 +31,42 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   transport: ChatTransport;
-  /** Serves POST /slack/events. */
+  /** Serves POST /slack/events (in Socket Mode it answers 404: events come over the socket). */
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Resolves once auth.test answered: the token works. */
   ready(): Promise<void>;
+  /** Socket Mode: opens the connection (HTTP mode: nothing to do, the server is mounted). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 const ACK_WITHIN_MS = 2000;
 
 export function createSlackApp(options: SlackAppOptions): SlackApp {
-  const receiver = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: '/slack/events',
-    unhandledRequestTimeoutMillis: 2500,
-  });
+  const clientOptions = {
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    retryConfig: { retries: options.retries ?? 0 },
+    rejectRateLimitedCalls: true,
+  };
+  const http = options.appToken
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: '/slack/events',
+        unhandledRequestTimeoutMillis: 2500,
+      });
+  const socket = options.appToken
+    ? new SocketModeReceiver({
+        appToken: options.appToken,
+        logLevel: LogLevel.ERROR,
+        installerOptions: { clientOptions },
+      })
+    : undefined;
   const app = new App({
     token: options.token,
-    receiver,
+    receiver: (http ?? socket)!,
     logLevel: LogLevel.ERROR,
-    clientOptions: {
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      retryConfig: { retries: options.retries ?? 0 },
-      rejectRateLimitedCalls: true,
-    },
+    clientOptions,
   });
   const { dispatcher, outbox } = options;
   const actorOf = (id: string, name: string | undefined): Actor => ({
@@ -138,9 +154,18 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 
   return {
     transport: createSlackTransport(app.client),
-    handle: (req, res) => receiver.requestListener(req, res),
+    handle: (req, res) => {
+      if (http) http.requestListener(req, res);
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
+    },
     async ready() {
       await app.client.auth.test();
+    },
+    async start() {
+      if (socket) await socket.start();
+    },
+    async stop() {
+      if (socket) await socket.stop();
     },
   };
 }
