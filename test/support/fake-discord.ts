@@ -6,28 +6,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  type BotUser,
+  type FakeChannel,
+  type FakeMessage,
+  guildJson,
+  memberJson,
+  messageJson,
+  snowflake,
+  userMessageJson,
+} from './fake-discord-payloads.js';
+import { type FakeInteraction, type RestState, route } from './fake-discord-rest.js';
 
-export interface FakeMessage {
-  id: string;
-  channel_id: string;
-  content: string;
-  embeds: Array<Record<string, unknown>>;
-  components: Array<Record<string, unknown>>;
-  edits: number;
-  /** Set when the message came in through an interaction webhook. */
-  flags?: number;
-}
-
-export interface FakeInteraction {
-  id: string;
-  token: string;
-  /** Callback types in order: 4 reply, 5 deferred reply, 6 deferred update, 7 update. */
-  callbacks: number[];
-  ephemeral: boolean;
-  original: FakeMessage | undefined;
-  followUps: FakeMessage[];
-  deleted: boolean;
-}
+export { type FakeMessage, snowflake } from './fake-discord-payloads.js';
+export type { FakeInteraction } from './fake-discord-rest.js';
 
 export interface RecordedRequest {
   method: string;
@@ -45,13 +37,10 @@ export interface FakeDiscordOptions {
   token?: string;
 }
 
-let nextId = 1_300_000_000_000_000_000n;
-export const snowflake = () => String(nextId++);
-
 export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
   const applicationId = options.applicationId ?? '1000000000000000001';
   const guildId = options.guildId ?? '1000000000000000002';
-  const botUser = {
+  const botUser: BotUser = {
     id: applicationId,
     username: 'drover',
     discriminator: '0',
@@ -59,10 +48,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
     avatar: null,
     bot: true,
   };
-  const channels = new Map<
-    string,
-    { id: string; type: number; parent_id?: string; messages: FakeMessage[] }
-  >();
+  const channels = new Map<string, FakeChannel>();
   for (const id of options.channels ?? ['1122334455667788']) channels.set(id, { id, type: 0, messages: [] });
   const commands = new Map<string, Array<Record<string, unknown>>>();
   const interactions = new Map<string, FakeInteraction>();
@@ -81,162 +67,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
     for (const wake of [...waiters]) wake();
   };
 
-  const messageJson = (m: FakeMessage) => ({
-    id: m.id,
-    channel_id: m.channel_id,
-    guild_id: guildId,
-    author: botUser,
-    content: m.content,
-    embeds: m.embeds,
-    components: m.components,
-    timestamp: new Date().toISOString(),
-    edited_timestamp: m.edits > 0 ? new Date().toISOString() : null,
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    pinned: false,
-    type: 0,
-    flags: m.flags ?? 0,
-  });
-  const newMessage = (channelId: string, body: Record<string, unknown>): FakeMessage => ({
-    id: snowflake(),
-    channel_id: channelId,
-    content: typeof body.content === 'string' ? body.content : '',
-    embeds: (body.embeds as FakeMessage['embeds']) ?? [],
-    components: (body.components as FakeMessage['components']) ?? [],
-    edits: 0,
-    ...(typeof body.flags === 'number' ? { flags: body.flags } : {}),
-  });
-  const edit = (m: FakeMessage, body: Record<string, unknown>) => {
-    if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
-    if ('embeds' in body) m.embeds = (body.embeds as FakeMessage['embeds']) ?? [];
-    if ('components' in body) m.components = (body.components as FakeMessage['components']) ?? [];
-    m.edits += 1;
-  };
-  const threadJson = (id: string, parentId: string, name: string) => ({
-    id,
-    guild_id: guildId,
-    parent_id: parentId,
-    type: 11,
-    name,
-    owner_id: applicationId,
-    thread_metadata: {
-      archived: false,
-      auto_archive_duration: 1440,
-      archive_timestamp: new Date().toISOString(),
-      locked: false,
-    },
-    member_count: 1,
-    message_count: 0,
-  });
-
   const dispatch = (t: string, d: unknown) => {
     seq += 1;
     sent.push({ s: seq, t, d });
     for (const socket of sockets) socket.send(JSON.stringify({ op: 0, t, s: seq, d }));
   };
 
-  function route(
-    method: string,
-    parts: string[],
-    body: Record<string, unknown>,
-    query: URLSearchParams,
-  ): [number, unknown] {
-    const [first, a, b, c, d] = parts;
-    if (first === 'gateway' && a === 'bot')
-      return [
-        200,
-        {
-          url: `ws://127.0.0.1:${port}/gateway`,
-          shards: 1,
-          session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
-        },
-      ];
-    if (first === 'users' && a === '@me') return [200, botUser];
-    if (first === 'applications' && (b === 'commands' || (b === 'guilds' && d === 'commands'))) {
-      const scope = b === 'guilds' ? `guild:${c}` : 'global';
-      const list = commands.get(scope) ?? [];
-      const withIds = (command: Record<string, unknown>) => ({
-        id: snowflake(),
-        application_id: applicationId,
-        version: snowflake(),
-        type: 1,
-        ...command,
-      });
-      if (method === 'GET') return [200, list];
-      if (method === 'PUT') {
-        const next = (body as unknown as Array<Record<string, unknown>>).map(withIds);
-        commands.set(scope, next);
-        return [200, next];
-      }
-      if (method === 'POST') {
-        const created = withIds(body);
-        commands.set(scope, [...list.filter((existing) => existing.name !== body.name), created]);
-        return [201, created];
-      }
-    }
-    if (first === 'channels' && a) {
-      const channel = channels.get(a);
-      if (!channel) return [404, { message: 'Unknown Channel', code: 10003 }];
-      if (b === 'messages' && !c && method === 'POST') {
-        const message = newMessage(a, body);
-        channel.messages.push(message);
-        return [200, messageJson(message)];
-      }
-      if (b === 'messages' && c && !d) {
-        const message = channel.messages.find((m) => m.id === c);
-        if (!message) return [404, { message: 'Unknown Message', code: 10008 }];
-        if (method === 'PATCH') edit(message, body);
-        return [200, messageJson(message)];
-      }
-      if ((b === 'messages' && c && d === 'threads') || (b === 'threads' && !c)) {
-        // A thread started on a message has the message's id, as on Discord.
-        const id = b === 'messages' ? c! : snowflake();
-        if (channels.has(id))
-          return [400, { message: 'A thread has already been created for this message', code: 160004 }];
-        channels.set(id, { id, type: 11, parent_id: a, messages: [] });
-        const thread = threadJson(id, a, String(body.name ?? 'thread'));
-        dispatch('THREAD_CREATE', { ...thread, newly_created: true });
-        return [201, thread];
-      }
-    }
-    if (first === 'interactions' && a && b && c === 'callback') {
-      const interaction = interactions.get(a);
-      if (!interaction || interaction.token !== b)
-        return [404, { message: 'Unknown interaction', code: 10062 }];
-      if (interaction.callbacks.length > 0)
-        return [400, { message: 'Interaction has already been acknowledged.', code: 40060 }];
-      const type = Number(body.type);
-      const data = (body.data ?? {}) as Record<string, unknown>;
-      interaction.callbacks.push(type);
-      interaction.ephemeral = ((Number(data.flags) || 0) & 64) !== 0;
-      if (type === 4 || type === 5) interaction.original = newMessage(interaction.id, data);
-      return query.get('with_response') === 'true'
-        ? [200, { interaction: { id: a, type: 2 } }]
-        : [204, undefined];
-    }
-    if (first === 'webhooks' && a === applicationId && b) {
-      const interaction = [...interactions.values()].find((i) => i.token === b);
-      if (!interaction) return [404, { message: 'Unknown Webhook', code: 10015 }];
-      if (c === 'messages' && d === '@original') {
-        if (!interaction.original) return [404, { message: 'Unknown Message', code: 10008 }];
-        if (method === 'DELETE') {
-          interaction.deleted = true;
-          return [204, undefined];
-        }
-        if (method === 'PATCH') edit(interaction.original, body);
-        return [200, messageJson(interaction.original)];
-      }
-      if (!c && method === 'POST') {
-        const message = newMessage(interaction.id, body);
-        interaction.followUps.push(message);
-        return [200, messageJson(message)];
-      }
-    }
-    return [404, { message: `fake Discord: no route ${method} /${parts.join('/')}`, code: 0 }];
-  }
+  const rest: RestState = {
+    applicationId,
+    guildId,
+    botUser,
+    port: () => port,
+    channels,
+    commands,
+    interactions,
+    dispatch,
+  };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -288,7 +134,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         changed();
         return;
       }
-      const [status, answer] = route(method, parts, body, url.searchParams);
+      const [status, answer] = route(rest, method, parts, body, url.searchParams);
       res.writeHead(status, answer === undefined ? {} : { 'content-type': 'application/json' });
       res.end(answer === undefined ? undefined : JSON.stringify(answer));
       changed();
@@ -318,7 +164,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
           shard: [0, 1],
           application: { id: applicationId, flags: 0 },
         });
-        dispatch('GUILD_CREATE', guildJson());
+        dispatch('GUILD_CREATE', guildJson(guildId, channels.values(), options.roles ?? []));
       }
       if (payload.op === 6) {
         resumes += 1;
@@ -335,59 +181,6 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       sockets.delete(socket);
       changed();
     });
-  });
-
-  const guildJson = () => ({
-    id: guildId,
-    name: 'drover-lab',
-    unavailable: false,
-    owner_id: '1',
-    member_count: 1,
-    large: false,
-    features: [],
-    emojis: [],
-    stickers: [],
-    members: [],
-    presences: [],
-    voice_states: [],
-    threads: [],
-    joined_at: new Date().toISOString(),
-    roles: [guildId, ...(options.roles ?? [])].map((id, position) => ({
-      id,
-      name: id === guildId ? '@everyone' : `role-${id}`,
-      permissions: '0',
-      position,
-      color: 0,
-      hoist: false,
-      managed: false,
-      mentionable: false,
-      flags: 0,
-    })),
-    channels: [...channels.values()]
-      .filter((ch) => ch.type === 0)
-      .map((ch, position) => ({
-        id: ch.id,
-        type: 0,
-        name: `channel-${position}`,
-        position,
-        guild_id: guildId,
-      })),
-  });
-
-  const member = (userId: string, roles: string[]) => ({
-    user: {
-      id: userId,
-      username: `user${userId}`,
-      discriminator: '0',
-      global_name: `User ${userId}`,
-      avatar: null,
-    },
-    roles,
-    joined_at: new Date().toISOString(),
-    deaf: false,
-    mute: false,
-    flags: 0,
-    permissions: '2248473465835073',
   });
 
   const newInteraction = (
@@ -416,7 +209,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       guild_id: guildId,
       channel_id: channelId,
       channel: { id: channelId, type: 0, guild_id: guildId },
-      member: member(user.id, user.roles ?? []),
+      member: memberJson(user.id, user.roles ?? []),
       data,
       locale: 'en-US',
       guild_locale: 'en-US',
@@ -424,7 +217,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       entitlements: [],
       authorizing_integration_owners: { '0': guildId },
       context: 0,
-      ...(message ? { message: messageJson(message) } : {}),
+      ...(message ? { message: messageJson(message, guildId, botUser) } : {}),
     });
     return interaction;
   };
@@ -474,36 +267,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
     /** A user's message in a channel or thread. */
     say(user: { id: string; roles?: string[] }, channelId: string, content: string) {
       const id = snowflake();
-      dispatch('MESSAGE_CREATE', {
-        id,
-        channel_id: channelId,
-        guild_id: guildId,
-        author: {
-          id: user.id,
-          username: `user${user.id}`,
-          discriminator: '0',
-          global_name: null,
-          avatar: null,
-        },
-        member: {
-          roles: user.roles ?? [],
-          joined_at: new Date().toISOString(),
-          deaf: false,
-          mute: false,
-          flags: 0,
-        },
-        content,
-        timestamp: new Date().toISOString(),
-        edited_timestamp: null,
-        tts: false,
-        mention_everyone: false,
-        mentions: [],
-        mention_roles: [],
-        attachments: [],
-        embeds: [],
-        pinned: false,
-        type: 0,
-      });
+      dispatch('MESSAGE_CREATE', userMessageJson(id, channelId, guildId, user, content));
       return id;
     },
     /** The next `count` channel writes fail with `status` (429 with Retry-After seconds). */
