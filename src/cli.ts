@@ -52,6 +52,7 @@ const commands: Record<string, () => Promise<Command>> = {
   console: async () => (await import('./cli/console-command.js')).consoleCommand,
   demo: async () => (await import('./cli/demo-command.js')).demoCommand,
   serve: async () => (await import('./cli/serve-command.js')).serveCommand,
+  discord: async () => (await import('./cli/discord-command.js')).discordCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

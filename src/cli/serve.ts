@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { z } from 'zod';
 import { createDigestQueries } from '../adapters/db/digest-queries.js';
+import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
 import { createSlackApp } from '../adapters/slack/app.js';
@@ -119,6 +120,29 @@ export async function startServe(
     );
   }
 
+  const discord = settings.DISCORD_TOKEN
+    ? createDiscordBot({
+        token: settings.DISCORD_TOKEN,
+        applicationId: settings.DISCORD_APPLICATION_ID!,
+        apiUrl: settings.DISCORD_API_URL,
+        dispatcher,
+        outbox: db.outbox,
+        dedup: db.dedup,
+        config,
+        clock,
+        onError,
+      })
+    : undefined;
+  if (discord) {
+    platforms.push('discord');
+    workers.push(createOutboxWorker({ outbox: db.outbox, transport: discord.transport, clock, onError }));
+    ready.set('discord', false);
+    discord.start().then(
+      () => ready.set('discord', true),
+      (error) => onError(new Error(`Discord did not connect: ${(error as Error).message}`)),
+    );
+  }
+
   const notifier = createNotifier({ config, store: db.store, outbox: db.outbox, platforms });
   const server = createHttpServer({
     slack: slack?.handle,
@@ -133,7 +157,10 @@ export async function startServe(
             config,
           })
       : undefined,
-    health: async () => [...ready].filter(([, ok]) => !ok).map(([part]) => part),
+    health: async () =>
+      [...ready]
+        .filter(([part, ok]) => !ok && !(part === 'discord' && discord?.ready()))
+        .map(([part]) => part),
     onError,
   });
   const port = await listen(server, settings.PORT);
@@ -164,6 +191,7 @@ export async function startServe(
     async stop() {
       abort.abort();
       await digests.stop();
+      await discord?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await Promise.allSettled([engine, pump]);

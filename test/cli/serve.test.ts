@@ -1,0 +1,159 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBody } from '../../src/adapters/http/deploy-hook.js';
+import { readServeEnv, type Serving, startServe } from '../../src/cli/serve.js';
+import { type FakeDiscord, startFakeDiscord } from '../support/fake-discord.js';
+import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-slack.js';
+import { type Lab, startLab } from '../support/lab.js';
+import { until } from '../support/wait.js';
+
+const SECRET = 'slack-secret';
+const HOOK = 'hook-secret';
+const DISCORD_CHANNEL = '1122334455667788';
+
+describe('drover serve', () => {
+  it('refuses a half-configured platform, naming the missing variable', () => {
+    expect(() => readServeEnv({ SLACK_BOT_TOKEN: 'xoxb' })).toThrow(/SLACK_SIGNING_SECRET is missing/);
+    expect(() => readServeEnv({ DISCORD_APPLICATION_ID: '1' })).toThrow(/DISCORD_TOKEN is missing/);
+    expect(() => readServeEnv({})).toThrow(/no chat platform configured/);
+    expect(readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y', PORT: '8080' }).PORT).toBe(8080);
+  });
+
+  describe('with Slack and Discord side by side', () => {
+    let lab: Lab;
+    let slack: FakeSlack;
+    let discord: FakeDiscord;
+    let serving: Serving;
+    const base = () => `http://127.0.0.1:${serving.port}`;
+
+    beforeAll(async () => {
+      lab = await startLab({ controllers: 1, computes: 2, strategy: '{ kind: all-at-once }' });
+      const yaml = (await import('node:fs'))
+        .readFileSync(lab.configPath, 'utf8')
+        .replace('channels: { slack: C0LAB }', `channels: { slack: C0LAB, discord: "${DISCORD_CHANNEL}" }`);
+      writeFileSync(lab.configPath, yaml);
+      slack = await startFakeSlack();
+      discord = await startFakeDiscord({ channels: [DISCORD_CHANNEL], token: 'discord-token' });
+      serving = await startServe(
+        {
+          PORT: '0',
+          DATABASE_URL: '',
+          SLACK_BOT_TOKEN: 'xoxb-test',
+          SLACK_SIGNING_SECRET: SECRET,
+          SLACK_API_URL: slack.apiUrl,
+          DISCORD_TOKEN: 'discord-token',
+          DISCORD_APPLICATION_ID: discord.applicationId,
+          DISCORD_API_URL: discord.apiUrl,
+          DROVER_WEBHOOK_SECRET: HOOK,
+        },
+        lab.configPath,
+        { dataDir: join(lab.root, 'serve-db'), pollMs: 50, log: () => undefined },
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await serving?.stop();
+      await discord?.close();
+      await slack?.close();
+      await lab?.close();
+    });
+
+    it('answers /healthz 200 once the database is migrated and both platforms are connected', async () => {
+      const health = await until(async () => {
+        const response = await fetch(`${base()}/healthz`);
+        return response.status === 200 ? response.json() : undefined;
+      }, 'health');
+      expect(health).toEqual({ ok: true, waiting: [] });
+      expect((await fetch(`${base()}/nowhere`)).status).toBe(404);
+    });
+
+    it('an upgrade started on Slack shows on Discord too, and an ack on Discord shows on both', async () => {
+      writeFileSync(join(lab.fleet.dirOf('cmp-01'), 'fail-health-nova-compute'), '');
+      const client = slackClient(`${base()}/slack/events`, SECRET, slack.apiUrl.replace(/\/api\/$/, ''));
+      expect((await client.command('U0OPS', 'start havana')).json().text).toMatch(/^upgrade #1 started/);
+      const title = (m: { embeds: Array<Record<string, unknown>>; content: string }) =>
+        String(m.embeds[0]?.title ?? m.content);
+      await until(
+        () => slack.messages.find((m) => m.text.startsWith('Upgrade #1') && !m.thread_ts),
+        'the upgrade message on Slack',
+      );
+      await until(
+        () => discord.messages(DISCORD_CHANNEL).find((m) => title(m).startsWith('Upgrade #1')),
+        'the upgrade message on Discord',
+      );
+      const slackFailure = await until(
+        () => slack.messages.find((m) => m.text.startsWith('Failure #1') && !m.thread_ts),
+        'the failure on Slack',
+      );
+      const discordFailure = await until(
+        () => discord.messages(DISCORD_CHANNEL).find((m) => title(m).startsWith('Failure #1')),
+        'the failure on Discord',
+      );
+      await until(() => discord.channel(discordFailure.id), 'the failure thread on Discord');
+      // The client learns of the new thread from the gateway; say it again until it has.
+      let said = 0;
+      await until(async () => {
+        if (said++ % 40 === 0) discord.say({ id: '5566778899' }, discordFailure.id, 'ack on it');
+        return (await serving.runtime.db.store.failure(1))?.state === 'acked';
+      }, 'the ack');
+      await until(
+        () => JSON.stringify(slackFailure.blocks).includes('acknowledged by'),
+        'the Slack post to show the ack',
+      );
+      await until(
+        () => JSON.stringify(discordFailure).includes('acknowledged by'),
+        'the Discord post to show the ack',
+      );
+    }, 60_000);
+
+    it('POST /hooks/deploy: a bad signature is 401, bad input 400 with the reason, nothing started', async () => {
+      const post = (body: string, signature?: string) =>
+        fetch(`${base()}/hooks/deploy`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(signature ? { 'x-drover-signature': signature } : {}),
+          },
+          body,
+        });
+      const body = JSON.stringify({ environment: 'lab', commit: lab.repo.grizzly });
+      expect((await post(body)).status).toBe(401);
+      expect((await post(body, signBody('wrong', body))).status).toBe(401);
+      const unknownEnv = JSON.stringify({ environment: 'prod', commit: lab.repo.grizzly });
+      const answer = await post(unknownEnv, signBody(HOOK, unknownEnv));
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ error: 'unknown environment "prod"' });
+      const unknownCommit = JSON.stringify({ environment: 'lab', commit: 'deadbeefdeadbeef' });
+      const missing = await post(unknownCommit, signBody(HOOK, unknownCommit));
+      expect(missing.status).toBe(400);
+      expect((await missing.json()).error).toMatch(/^unknown commit deadbeefdeadbeef/);
+      expect((await serving.runtime.db.store.recent(10)).map((u) => u.id)).toEqual([1]);
+    });
+
+    it('POST /hooks/deploy with a signed commit starts an all-at-once upgrade pinned to it', async () => {
+      await serving.runtime.engine.upgrades.abort(
+        { id: 'cli:ops@test', platform: 'cli', name: 'ops' },
+        { upgradeId: 1 },
+      );
+      const { execFileSync } = await import('node:child_process');
+      const commit = execFileSync('git', ['-C', lab.repo.path, 'rev-parse', 'stable/havana'])
+        .toString()
+        .trim();
+      const body = JSON.stringify({ environment: 'lab', commit });
+      const answer = await fetch(`${base()}/hooks/deploy`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-drover-signature': signBody(HOOK, body) },
+        body,
+      });
+      expect(answer.status).toBe(202);
+      const { upgrade } = (await answer.json()) as { upgrade: number };
+      const snapshot = (await serving.runtime.db.store.load(upgrade))!;
+      expect(snapshot.upgrade.plan).toMatchObject({
+        pinned: true,
+        commit,
+        strategy: { kind: 'all-at-once' },
+      });
+      expect(snapshot.upgrade.startedBy).toBe('deploy hook');
+    }, 60_000);
+  });
+});
