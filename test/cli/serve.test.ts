@@ -126,7 +126,7 @@ describe('drover serve', () => {
       const unknownCommit = JSON.stringify({ environment: 'lab', commit: 'deadbeefdeadbeef' });
       const missing = await post(unknownCommit, signBody(HOOK, unknownCommit));
       expect(missing.status).toBe(400);
-      expect((await missing.json()).error).toMatch(/^unknown commit deadbeefdeadbeef/);
+      expect(((await missing.json()) as { error: string }).error).toMatch(/^unknown commit deadbeefdeadbeef/);
       expect((await serving.runtime.db.store.recent(10)).map((u) => u.id)).toEqual([1]);
     });
 
