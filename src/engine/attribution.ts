@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { templateValues } from './commands.js';
 import { bisect, culpritOf, undecided } from './culprit.js';
-import { makeProbe, restore } from './culprit-probe.js';
+import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
 import { nodeRefs } from './fleet.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
@@ -44,7 +44,7 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const node = probeNode(deps.config, snapshot, failure);
       let session: NodeSession;
       try {
-        session = await deps.runner.open(node.ref);
+        session = reconnecting(() => deps.runner.open(node.ref), await deps.runner.open(node.ref));
       } catch (error) {
         return undecided(commits, paths, 0, `cannot bisect: ${(error as Error).message}`);
       }

@@ -51,6 +51,31 @@ export function makeProbe(deps: ProbeDeps): NodeProbe {
 }
 
 /**
+ * A session that survives a dropped connection: the command that saw the drop reports it
+ * (its probe is a skip), and the next command opens a new connection first. A node that
+ * cannot be reached again makes `run` throw (bisection then ends with its suspects).
+ */
+export function reconnecting(open: () => Promise<NodeSession>, first: NodeSession): NodeSession {
+  let current: NodeSession | undefined = first;
+  return {
+    async run(command) {
+      current ??= await open();
+      const result = await current.run(command);
+      if (result.interrupted === 'connection') {
+        const lost = current;
+        current = undefined;
+        await lost.close();
+      }
+      return result;
+    },
+    async close() {
+      await current?.close();
+      current = undefined;
+    },
+  };
+}
+
+/**
  * Puts the node back on the commit it ran before bisection (the one the failed step
  * deployed). Returns a sentence when that did not work, for the culprit's note: a
  * restore failure is reported, never swallowed, and never hides the bisection's result.
