@@ -23,7 +23,7 @@ function withoutUndefined(patch: Patch): Patch {
 
 const CASTS: Record<string, string> = { serial: 'integer', bigserial: 'bigint' };
 
-function valueOf(column: PgColumn, field: string): SQL {
+function patchedValue(column: PgColumn, field: string): SQL {
   const type = CASTS[column.getSQLType()] ?? column.getSQLType();
   if (type === 'jsonb') return sql`nullif(p.j -> ${field}::text, 'null'::jsonb)`;
   return sql`(p.j ->> ${field}::text)::${sql.raw(type)}`;
@@ -48,11 +48,11 @@ export async function patchRows(
     const column = columns[field];
     if (!column) throw new Error(`no column ${field} in ${getTableName(table)}`);
     const name = sql.identifier(column.name);
-    return sql`${name} = case when p.j ? ${field}::text then ${valueOf(column, field)} else t.${name} end`;
+    return sql`${name} = case when p.j ? ${field}::text then ${patchedValue(column, field)} else t.${name} end`;
   });
   const matches = keys.map((key) => {
     const column = columns[key]!;
-    return sql`t.${sql.identifier(column.name)} = ${valueOf(column, key)}`;
+    return sql`t.${sql.identifier(column.name)} = ${patchedValue(column, key)}`;
   });
   if (scope) matches.push(scope('t'));
   await tx.execute(

@@ -14,7 +14,7 @@ const DESTRUCTIVE: Array<[string, RegExp]> = [
 const MARKER = /^--\s*breaking-change:\s*\S+/m;
 
 /** The destructive statements of a migration file that carries no breaking-change marker. */
-export function unmarkedDestructive(text: string): string[] {
+function unmarkedDestructive(text: string): string[] {
   if (MARKER.test(text)) return [];
   const code = text.replace(/--.*$/gm, '');
   return DESTRUCTIVE.filter(([, pattern]) => pattern.test(code)).map(([name]) => name);
