@@ -110,7 +110,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   return {
-    async handle(actor, input, context = {}) {
+    async handle(caller, input, context = {}) {
+      const actor = withPersonName(config, caller);
       let request: CommandRequest;
       try {
         request = typeof input === 'string' ? parseCommand(input) : input;
@@ -156,4 +157,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     },
   };
+}
+
+/**
+ * A chat user listed in `people:` acts under that person's name (what the failure post and
+ * the digest show); the id, which authorization goes by, is unchanged.
+ */
+export function withPersonName(config: Config, actor: Actor): Actor {
+  const [platform, ...rest] = actor.id.split(':');
+  const id = rest.join(':');
+  const person = config.people.find(
+    (p) => (platform === 'slack' && p.slack === id) || (platform === 'discord' && p.discord === id),
+  );
+  return person?.name ? { ...actor, name: person.name } : actor;
 }

@@ -134,6 +134,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' } }));
     for (const resolve of onConnect.splice(0)) resolve();
   });
+  // Idle keep-alive sockets stay open until close(): a client reusing one just as the server
+  // drops it would see a reset that has nothing to do with what a test checks.
+  server.keepAliveTimeout = 120_000;
   let port = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

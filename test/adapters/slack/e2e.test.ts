@@ -152,11 +152,11 @@ describe('Chat-ops on Slack, end to end', () => {
     expect((await client.event('Ev-ack', ack, 1)).status).toBe(200);
     await until(async () => (await store().failure(1))?.state === 'acked', 'the ack in the store');
     expect(await store().failure(1)).toMatchObject({
-      ackedBy: ALICE,
+      ackedBy: 'Alice',
       ackNote: 'reverting the driver change',
     });
     await until(
-      () => JSON.stringify(failurePost.blocks).includes(`acknowledged by ${ALICE}`),
+      () => JSON.stringify(failurePost.blocks).includes('acknowledged by Alice'),
       'the post to show it',
     );
     // The retried delivery was dropped before the engine: the engine refuses a second ack

@@ -116,9 +116,9 @@ describe('Slack end to end: the real Bolt app against a fake Slack', () => {
       const f = await serving.runtime.db.store.failure(1);
       return f?.state === 'acked' ? f : undefined;
     }, 'the ack in the store');
-    expect(failure).toMatchObject({ ackedBy: 'U01ALICE', ackNote: 'reverting the driver change' });
+    expect(failure).toMatchObject({ ackedBy: 'Alice', ackNote: 'reverting the driver change' });
     await until(
-      () => JSON.stringify(failurePost.blocks).includes('acknowledged by U01ALICE'),
+      () => JSON.stringify(failurePost.blocks).includes('acknowledged by Alice'),
       'the post to show the ack',
     );
     const acks = (await serving.runtime.db.store.eventsAfter(0, 1000)).filter(
