@@ -1,7 +1,7 @@
 // The NodeRunner on node-ssh: host keys verified against known_hosts, one connection per
 // session reused for every phase, per-phase timeouts that kill the remote process group,
 // bounded and redacted output, and a dropped connection told apart from a failed command.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { Config } from '../../config/schema.js';
@@ -12,6 +12,7 @@ import { HostKeyError, NodeUnreachableError } from '../../errors.js';
 import {
   fingerprint,
   hostName,
+  type KnownHost,
   keyTypeOf,
   knownHostsLine,
   parseKnownHosts,
@@ -37,11 +38,12 @@ const BACKSTOP_GRACE_MS = 2_000;
 export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   const redact = createRedactor(options.redact);
   const privateKey = options.ssh.privateKey ? readFileSync(options.ssh.privateKey, 'utf8') : undefined;
+  const knownHosts = knownHostsFile(options.ssh.knownHosts);
   return {
     async open(node: NodeRef): Promise<NodeSession> {
       let refusal: HostKeyError | undefined;
       const hostVerifier = (blob: Buffer): boolean => {
-        const entries = parseKnownHosts(readKnownHosts(options.ssh.knownHosts));
+        const entries = knownHosts.entries();
         const verdict = verifyHostKey(entries, node.host, node.port, blob);
         if (verdict.ok) return true;
         const what = `${hostName(node.host, node.port)} (node ${node.name}) ${keyTypeOf(blob)} ${fingerprint(blob)}`;
@@ -81,13 +83,23 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   };
 }
 
-function readKnownHosts(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
+/** known_hosts, parsed again only when the file changed (size, mtime or inode). */
+function knownHostsFile(path: string): { entries(): KnownHost[] } {
+  let cached: { stamp: string; entries: KnownHost[] } | undefined;
+  return {
+    entries() {
+      let stamp = 'missing';
+      try {
+        const stat = statSync(path);
+        stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      if (cached?.stamp !== stamp)
+        cached = { stamp, entries: stamp === 'missing' ? [] : parseKnownHosts(readFileSync(path, 'utf8')) };
+      return cached.entries;
+    },
+  };
 }
 
 function openSession(ssh: NodeSSH, tailBytes: number, redact: (text: string) => string): NodeSession {
