@@ -89,8 +89,7 @@ function probeNode(config: Config, snapshot: UpgradeSnapshot, failure: FailureRe
   const nodes = nodeRefs(config, snapshot.upgrade.environment);
   const roles = config.services[failure.service]?.roles ?? [];
   const canary = env.canary ? nodes.get(env.canary) : undefined;
-  const ref =
-    canary && canary.roles.some((role) => roles.includes(role)) ? canary : nodes.get(failure.nodes[0]!)!;
+  const ref = canary?.roles.some((role) => roles.includes(role)) ? canary : nodes.get(failure.nodes[0]!)!;
   return { ref };
 }
 

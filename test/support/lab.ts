@@ -49,7 +49,7 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export function labYaml(root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
+export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
   const nodes = fleet.nodes.map(
     (node, index) =>
