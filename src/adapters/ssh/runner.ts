@@ -37,7 +37,13 @@ const BACKSTOP_GRACE_MS = 2_000;
 
 export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   const redact = createRedactor(options.redact);
-  const privateKey = options.ssh.privateKey ? readFileSync(options.ssh.privateKey, 'utf8') : undefined;
+  // Read on first use, so commands that never connect (status, plan) do not need the key.
+  let privateKey: string | undefined;
+  const keyFile = options.ssh.privateKey;
+  const loadKey = () => {
+    if (keyFile && privateKey === undefined) privateKey = readFileSync(keyFile, 'utf8');
+    return privateKey;
+  };
   const knownHosts = knownHostsFile(options.ssh.knownHosts);
   return {
     async open(node: NodeRef): Promise<NodeSession> {
@@ -63,6 +69,7 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
       };
       const ssh = new NodeSSH();
       try {
+        const privateKey = loadKey();
         await ssh.connect({
           host: node.host,
           port: node.port,

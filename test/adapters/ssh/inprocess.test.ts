@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../../src/adapters/ssh/runner.js';
+import { NodeUnreachableError } from '../../../src/errors.js';
 import { type InProcessFleet, startInProcessFleet } from '../../support/fleet/inprocess.js';
 import { runnerSuite } from './runner-suite.js';
 
@@ -78,6 +79,27 @@ describe('the SSH runner against in-process ssh2 servers', () => {
       fleet.behave('n3', {});
       await session.close();
     }
+  });
+
+  it('reads the key only when connecting, and names a missing key file', async () => {
+    const missing = `${fleet.clientKeyPath}.missing`;
+    const r = createSshRunner({
+      ssh: {
+        user: fleet.user,
+        port: 22,
+        privateKey: missing,
+        agent: false,
+        knownHosts: fleet.knownHostsPath,
+        connectTimeout: 5_000,
+        keepalive: 15_000,
+        concurrency: 4,
+        outputTail: 1024,
+      },
+      redact: [],
+    });
+    const opening = r.open(fleet.nodes[0]!);
+    await expect(opening).rejects.toBeInstanceOf(NodeUnreachableError);
+    await expect(opening).rejects.toThrow(missing);
   });
 
   it('starts 200 nodes quickly and runs a command on each', async () => {
