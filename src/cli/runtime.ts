@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   dataDir?: string;
   clock?: Clock;
   pollMs?: number;
+  /** Accept and record host keys not yet in known_hosts (never changed ones); audited. */
+  trustNewHosts?: boolean;
 }
 
 export function cliActor(): Actor {
@@ -69,6 +71,19 @@ export async function openRuntime(
       ssh: config.ssh,
       passphrase: env.DROVER_SSH_PASSPHRASE,
       redact: config.redact,
+      // Only on the operator's explicit request, and every key taken is audited.
+      trustOnFirstUse: options.trustNewHosts ?? false,
+      onTrust: (host, keyType, fingerprint) =>
+        void db.store
+          .audit({
+            actor: cliActor(),
+            command: 'trust new host key',
+            args: { host, keyType, fingerprint },
+            outcome: `appended to ${config.ssh.knownHosts}`,
+          })
+          .catch((error: unknown) =>
+            process.emitWarning(`could not audit the new host key of ${host}: ${(error as Error).message}`),
+          ),
     });
     const repo = existsSync(config.releases.repo) ? createGitRepo(config.releases.repo) : undefined;
     const owner = processOwner();

@@ -26,6 +26,8 @@ options:
   --wait    stay until the upgrade rests; exit 0 completed (or rolled back, for rollback),
             2 waiting at a gate for step, 1 failed, paused or aborted
   --json    print the upgrade(s) as JSON (docs/json.md)
+  --trust-new-hosts
+            accept host keys not yet in known_hosts (never changed ones), append them and audit it
   --config F`;
 
 const VERBS = [
@@ -57,6 +59,7 @@ export async function upgradeCommand(args: string[], io: Io): Promise<number> {
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
       config: { type: 'string' },
+      'trust-new-hosts': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -81,7 +84,9 @@ export async function upgradeCommand(args: string[], io: Io): Promise<number> {
     io.err('drover upgrade: --id is a number');
     return 1;
   }
-  const runtime = await openRuntime(io.env, values.config);
+  const runtime = await openRuntime(io.env, values.config, {
+    trustNewHosts: values['trust-new-hosts'] ?? false,
+  });
   try {
     const actor = cliActor();
     const target: Target = {

@@ -51,9 +51,22 @@ export interface SimFleetOptions {
   seedVersion: string;
 }
 
+/**
+ * An ed25519 key pair that ssh2 can read back: its generator now and then writes a key its own
+ * parser rejects, so draw again until both halves parse.
+ */
+export function generateKey(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
+      return pair;
+  }
+  throw new Error('could not generate a readable ed25519 key in 10 attempts');
+}
+
 export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet> {
   mkdirSync(options.root, { recursive: true });
-  const clientKey = utils.generateKeyPairSync('ed25519');
+  const clientKey = generateKey();
   const clientKeyPath = join(options.root, 'id_ed25519');
   writeFileSync(clientKeyPath, clientKey.private, { mode: 0o600 });
   const clientPublic = utils.parseKey(clientKey.public);
@@ -67,7 +80,7 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
   for (const name of options.names) {
     const dir = join(options.root, 'nodes', name);
     installKit(dir, options.seedVersion);
-    const hostKey = utils.generateKeyPairSync('ed25519');
+    const hostKey = generateKey();
     const hostPublic = utils.parseKey(hostKey.public);
     if (hostPublic instanceof Error) throw hostPublic;
     const server = new Server({ hostKeys: [hostKey.private] }, (client) => {

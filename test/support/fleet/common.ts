@@ -4,7 +4,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { KIT_PHASES } from '../../../src/adapters/simfleet/kit.js';
 import type { NodeRef } from '../../../src/engine/types.js';
 
@@ -58,15 +57,5 @@ export function hashedLine(node: Pick<FleetNode, 'host' | 'port' | 'hostKeyLine'
   return `${hashedHostName(knownHostName(node.host, node.port))} ${type} ${key}`;
 }
 
-/**
- * An ed25519 key pair in OpenSSH format. ssh2's generator now and then emits a private key
- * its own parser rejects ("Malformed OpenSSH private key"), so each key is checked and
- * regenerated (bounded) until it parses.
- */
-export function generateKey(): { private: string; public: string } {
-  for (let attempt = 0; attempt < 10; attempt += 1) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
-  }
-  throw new Error('could not generate a parseable ed25519 key in 10 attempts');
-}
+/** An ed25519 key pair ssh2 can read back (its generator is sometimes wrong). */
+export { generateKey } from '../../../src/adapters/simfleet/fleet.js';
