@@ -30,6 +30,9 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
 
 export type DriveUntil = 'resting' | 'terminal';
 
+/** How long a decision waits for more results while other units still run. */
+const BATCH_MS = 20;
+
 /** Nothing will happen without an operator: finished, paused, or waiting for `step`, with every failure attributed. */
 export function isResting(snapshot: UpgradeSnapshot): boolean {
   const { state } = snapshot.upgrade;
@@ -51,7 +54,9 @@ export async function drive(
   const leaseMs = deps.leaseMs ?? 30_000;
   const pollMs = deps.pollMs ?? 500;
   const inFlight = new Map<number, Promise<void>>();
-  const attributing = new Set<number>();
+  /** Failures this driver started attributing: each once, even before its culprit is stored. */
+  const attributed = new Set<number>();
+  let attributing = 0;
   let results: UnitOutcome[] = [];
   let culprits: Observations['culprits'] = [];
   let wake: () => void = () => undefined;
@@ -63,6 +68,8 @@ export async function drive(
     for (;;) {
       // An embedded database answers on the microtask queue: yield so timers and I/O run.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // While units are still running, gather a few more results into the same decision.
+      if (results.length > 0 && inFlight.size > 0) await deps.clock.sleep(BATCH_MS, signal);
       const now = deps.clock.now();
       if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
         holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
@@ -92,8 +99,9 @@ export async function drive(
           continue;
         }
       }
-      const fresh = decision.change ? await deps.store.load(upgradeId) : snapshot;
-      if (!fresh) throw new Error(`upgrade #${upgradeId} disappeared`);
+      // Units keep their identity and the plan only moves by a verb, so the snapshot this
+      // decision was made on serves the dispatch; failures opened now are attributed next turn.
+      const fresh = snapshot;
       for (const job of decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
@@ -117,17 +125,18 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || attributing.has(failure.id)) continue;
-        attributing.add(failure.id);
+        if (failure.culprit !== null || attributed.has(failure.id)) continue;
+        attributed.add(failure.id);
+        attributing += 1;
         void attribute(failure, fresh, deps, upgradeId).then((culprit) => {
           culprits.push({ failureId: failure.id, culprit });
-          attributing.delete(failure.id);
+          attributing -= 1;
           woken();
         });
       }
       if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
         continue;
-      if (inFlight.size === 0 && attributing.size === 0 && stop(fresh, until, signal)) return fresh;
+      if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal)) return fresh;
       const sleepMs = decision.wakeAt
         ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
         : pollMs;
