@@ -1,13 +1,11 @@
 // The console as a chat platform in this process: the engine driving upgrades, the notifier
 // rendering their events for the console, and the outbox delivering them to the screen.
 import { createConsoleTransport } from '../adapters/console/transport.js';
-import { createDigestQueries } from '../adapters/db/digest-queries.js';
-import { createDigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
-import type { Runtime } from './runtime.js';
+import { digestScheduler, type Runtime } from './runtime.js';
 
 export interface ConsoleApp {
   dispatcher: Dispatcher;
@@ -46,16 +44,7 @@ export async function startConsoleApp(
     transport: createConsoleTransport({ write: (text) => write(text.replace(/\n$/, '')), fancy }),
     clock,
   });
-  const digests = createDigestScheduler({
-    config,
-    store: db.store,
-    queries: createDigestQueries(db.db),
-    digests: db.digests,
-    outbox: db.outbox,
-    clock,
-    owner: runtime.owner,
-    platforms: ['console'],
-  });
+  const digests = digestScheduler(runtime, ['console']);
   const dispatcher = createDispatcher({
     upgrades: runtime.engine.upgrades,
     store: db.store,

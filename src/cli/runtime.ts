@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { systemClock } from '../adapters/clock.js';
+import { createDigestQueries } from '../adapters/db/digest-queries.js';
 import { type Database, openDatabase } from '../adapters/db/open.js';
 import { createGitRepo } from '../adapters/git/repo.js';
 import { createSshRunner } from '../adapters/ssh/runner.js';
+import { createDigestScheduler, type DigestScheduler } from '../bot/digest/runner.js';
+import type { Platform } from '../bot/model.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createAttributor } from '../engine/attribution.js';
@@ -103,4 +106,24 @@ export async function openRuntime(
     await db.close();
     throw error;
   }
+}
+
+/** The digests of every environment, posted to the platforms this process serves. */
+export function digestScheduler(
+  runtime: Runtime,
+  platforms: Platform[],
+  onError?: (error: unknown) => void,
+): DigestScheduler {
+  const { config, db, clock, owner } = runtime;
+  return createDigestScheduler({
+    config,
+    store: db.store,
+    queries: createDigestQueries(db.db),
+    digests: db.digests,
+    outbox: db.outbox,
+    clock,
+    owner,
+    platforms,
+    ...(onError ? { onError } : {}),
+  });
 }

@@ -3,18 +3,16 @@
 // worker per platform.
 import type { Server } from 'node:http';
 import { z } from 'zod';
-import { createDigestQueries } from '../adapters/db/digest-queries.js';
 import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
 import { createSlackApp } from '../adapters/slack/app.js';
-import { createDigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
 import { DroverError } from '../errors.js';
-import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { digestScheduler, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
 const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -78,17 +76,7 @@ export async function startServe(
   const { db, config, clock } = runtime;
   const platforms: Platform[] = [];
   // Digests go to every platform served here; the list fills in below, before start().
-  const digests = createDigestScheduler({
-    config,
-    store: db.store,
-    queries: createDigestQueries(db.db),
-    digests: db.digests,
-    outbox: db.outbox,
-    clock,
-    owner: runtime.owner,
-    platforms,
-    onError,
-  });
+  const digests = digestScheduler(runtime, platforms, onError);
   const dispatcher = createDispatcher({
     upgrades: runtime.engine.upgrades,
     store: db.store,

@@ -1,9 +1,11 @@
 // The thin loop that drives one upgrade: hold the lease, load, decide, commit, perform.
 // Everything it does comes from `decide`; it only runs units and attributions and waits.
+
+import { undecided } from './culprit.js';
 import { type DecideContext, decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
-import { runUnit, type UnitDeps } from './run-unit.js';
+import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
 import type { Culprit, NodeRef } from './types.js';
 
@@ -169,17 +171,12 @@ async function attribute(
       void deps.store.commit(upgradeId, null, { events: [event] });
     });
   } catch (error) {
-    return {
-      how: 'unknown',
-      sha: null,
-      shortSha: null,
-      subject: null,
-      authorName: null,
-      authorEmail: null,
-      probes: 0,
-      suspects: [],
-      note: `attribution failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
+    return undecided(
+      [],
+      [],
+      0,
+      `attribution failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -189,14 +186,7 @@ function crashed(unitId: number, kind: 'upgrade' | 'rollback', error: unknown, n
     kind,
     outcome: 'failed',
     phase: kind === 'rollback' ? 'rollback' : null,
-    result: {
-      exitCode: null,
-      signal: null,
-      stdoutTail: '',
-      stderrTail: error instanceof Error ? error.message : String(error),
-      durationMs: 0,
-      interrupted: null,
-    },
+    result: errorResult(error),
     versionBefore: null,
     versionAfter: null,
     finishedAt: now,

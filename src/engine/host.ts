@@ -4,10 +4,10 @@
 import type { Config } from '../config/schema.js';
 import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
+import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
 import { atTarget, fleetOf } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
-import type { Culprit } from './types.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
 export interface EngineDeps {
@@ -32,19 +32,7 @@ export interface Engine {
 }
 
 export const UNKNOWN_CULPRIT: Attributor = {
-  async attribute(): Promise<Culprit> {
-    return {
-      how: 'unknown',
-      sha: null,
-      shortSha: null,
-      subject: null,
-      authorName: null,
-      authorEmail: null,
-      probes: 0,
-      suspects: [],
-      note: 'no deploy repository to attribute it with',
-    };
-  },
+  attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
 export function createEngine(deps: EngineDeps): Engine {

@@ -40,7 +40,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   try {
     session = await deps.runner.open(job.node);
   } catch (error) {
-    const result = unreachable(error);
+    const result = errorResult(error);
     return outcome({
       outcome: 'failed',
       phase: job.dispatch.kind === 'rollback' ? 'rollback' : (job.dispatch.fromPhase ?? 'drain'),
@@ -111,7 +111,8 @@ async function runPhase(
   return result;
 }
 
-function unreachable(error: unknown): PhaseResult {
+/** A phase that never ran: the error stands in for its output. */
+export function errorResult(error: unknown): PhaseResult {
   return {
     exitCode: null,
     signal: null,
