@@ -1,33 +1,62 @@
 // A simulated fleet that speaks real SSH: one ssh2 Server per node on 127.0.0.1, each with
-// its own host key and directory, executing commands for real with /bin/sh in that
-// directory. Protocol-level trouble can be scripted per node: a dropped connection, slowness,
-// a flood of output. Used by `drover demo` and by the tests.
+// its own port, host key and directory, running every command for real with `/bin/sh -c` in
+// that directory (where the node kit lives). Protocol trouble is scripted per node with
+// `behave()`:
+//   hang    — accept the command and never answer (nothing runs)
+//   drop    — close the connection `afterMs` after a matching command starts (mid-command)
+//   slowMs  — wait this long before running each command
+//   flood   — write `bytes` of filler to stdout before running a matching command
+// Used by `drover demo` and by the tests; 200 nodes start in well under a second.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
+import type { NodeRef } from '../../engine/types.js';
 import { installKit, KIT_PHASES } from './kit.js';
+
+export interface SimNode extends NodeRef {
+  dir: string;
+  /** Its known_hosts line (`[127.0.0.1]:port type key`). */
+  hostKeyLine: string;
+}
+
+/**
+ * An ed25519 key pair that ssh2 can read back: its generator now and then writes a key its own
+ * parser rejects, so draw again until both halves parse.
+ */
+export function generateKey(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (
+      !(ssh2.utils.parseKey(pair.private) instanceof Error) &&
+      !(ssh2.utils.parseKey(pair.public) instanceof Error)
+    )
+      return pair;
+  }
+  throw new Error('could not generate a readable ed25519 key in 10 attempts');
+}
+
+/** How OpenSSH names a host in known_hosts. */
+const knownHostName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
+
+function upgradesIn(dir: string): string[] {
+  try {
+    return readFileSync(join(dir, 'upgrade.log'), 'utf8').split('\n').filter(Boolean);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
 
 const { Server, utils } = ssh2;
 
 export interface Behaviour {
-  /** Close the connection when a command matching this runs (after `dropAfterMs`). */
-  dropOn?: RegExp;
-  dropAfterMs?: number;
-  /** Wait this long before running each command. */
+  hang?: boolean | RegExp;
+  drop?: { on?: RegExp; afterMs?: number };
   slowMs?: number;
-  /** Print this many bytes of filler to stdout before each command matching `floodOn`. */
-  floodBytes?: number;
-  floodOn?: RegExp;
-}
-
-export interface SimNode {
-  name: string;
-  host: string;
-  port: number;
-  dir: string;
-  hostKeyLine: string;
+  flood?: { bytes: number; on?: RegExp };
 }
 
 export interface SimFleet {
@@ -37,57 +66,53 @@ export interface SimFleet {
   clientKeyPath: string;
   phases: typeof KIT_PHASES;
   dirOf(node: string): string;
-  behave(node: string, behaviour: Behaviour): void;
   /** Lines of a node's upgrade.log: one per `upgrade` invocation. */
   upgrades(node: string): string[];
-  /** Connections accepted so far, per node. */
-  connections(node: string): number;
   close(): Promise<void>;
+  behave(node: string, behaviour: Behaviour): void;
+  /** Connections accepted so far by a node. */
+  connections(node: string): number;
+  /** Commands a node has received, in order. */
+  commands(node: string): string[];
+  /** Closes the node's open connections now. */
+  dropConnections(node: string): void;
 }
 
 export interface SimFleetOptions {
-  root: string;
+  root?: string;
   names: string[];
   seedVersion: string;
 }
 
-/**
- * An ed25519 key pair that ssh2 can read back: its generator now and then writes a key its own
- * parser rejects, so draw again until both halves parse.
- */
-export function generateKey(): { private: string; public: string } {
-  for (let attempt = 0; attempt < 10; attempt += 1) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
-      return pair;
-  }
-  throw new Error('could not generate a readable ed25519 key in 10 attempts');
-}
+const matches = (rule: boolean | RegExp | undefined, command: string) =>
+  rule === true || (rule instanceof RegExp && rule.test(command));
 
 export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet> {
-  mkdirSync(options.root, { recursive: true });
+  const root = resolve(options.root ?? mkdtempSync(join(tmpdir(), 'drover-fleet-')));
+  mkdirSync(root, { recursive: true });
   const clientKey = generateKey();
-  const clientKeyPath = join(options.root, 'id_ed25519');
+  const clientKeyPath = join(root, 'id_ed25519');
   writeFileSync(clientKeyPath, clientKey.private, { mode: 0o600 });
   const clientPublic = utils.parseKey(clientKey.public);
   if (clientPublic instanceof Error) throw clientPublic;
 
   const behaviours = new Map<string, Behaviour>();
   const accepted = new Map<string, number>();
+  const received = new Map<string, string[]>();
   const servers: Array<InstanceType<typeof Server>> = [];
-  const clients = new Set<ssh2.Connection>();
-  const nodes: SimNode[] = [];
-  for (const name of options.names) {
-    const dir = join(options.root, 'nodes', name);
+  const clients = new Map<ssh2.Connection, string>();
+  const children = new Set<ReturnType<typeof spawn>>();
+
+  const startNode = async (name: string): Promise<SimNode> => {
+    const dir = join(root, 'nodes', name);
     installKit(dir, options.seedVersion);
     const hostKey = generateKey();
-    const hostPublic = utils.parseKey(hostKey.public);
-    if (hostPublic instanceof Error) throw hostPublic;
     const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
       accepted.set(name, (accepted.get(name) ?? 0) + 1);
-      clients.add(client);
+      clients.set(client, name);
       client.on('close', () => clients.delete(client));
-      client.on('error', () => undefined);
+      // A client that vanishes mid-handshake is normal here (refused host keys, drops).
+      client.on('error', () => clients.delete(client));
       client.on('authentication', (ctx) => {
         const ok =
           ctx.method === 'publickey' &&
@@ -98,26 +123,30 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
         else ctx.reject(['publickey']);
       });
       client.on('ready', () => {
-        client.on('session', (accept) => {
-          const session = accept();
+        client.on('session', (acceptSession) => {
+          const session = acceptSession();
           session.on('exec', (acceptExec, _reject, info) => {
             const stream = acceptExec();
+            received.set(name, [...(received.get(name) ?? []), info.command]);
             const behaviour = behaviours.get(name) ?? {};
+            if (matches(behaviour.hang, info.command)) return;
             const run = () => {
-              if (behaviour.dropOn?.test(info.command)) {
-                setTimeout(() => client.end(), behaviour.dropAfterMs ?? 0);
-              }
-              if (behaviour.floodBytes && (!behaviour.floodOn || behaviour.floodOn.test(info.command))) {
+              const { drop, flood } = behaviour;
+              if (drop && (!drop.on || drop.on.test(info.command)))
+                setTimeout(() => client.end(), drop.afterMs ?? 0);
+              if (flood && (!flood.on || flood.on.test(info.command))) {
                 const block = Buffer.alloc(64 * 1024, 'x');
-                for (let sent = 0; sent < behaviour.floodBytes; sent += block.length) stream.write(block);
+                for (let sent = 0; sent < flood.bytes; sent += block.length) stream.write(block);
               }
               const child = spawn('/bin/sh', ['-c', info.command], {
                 cwd: dir,
                 env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NAME: name },
               });
+              children.add(child);
               child.stdout.on('data', (chunk) => stream.write(chunk));
               child.stderr.on('data', (chunk) => stream.stderr.write(chunk));
               child.on('close', (code, signal) => {
+                children.delete(child);
                 if (signal) stream.exit(signal.replace(/^SIG/, ''), false, '');
                 else stream.exit(code ?? 255);
                 stream.end();
@@ -132,18 +161,24 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
         });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     servers.push(server);
-    nodes.push({
+    const port = (server.address() as AddressInfo).port;
+    const [type, key] = hostKey.public.split(' ');
+    return {
       name,
       host: '127.0.0.1',
       port,
+      user: 'stack',
+      roles: [],
+      labels: {},
       dir,
-      hostKeyLine: `[127.0.0.1]:${port} ${hostPublic.type} ${hostPublic.getPublicSSH().toString('base64')}`,
-    });
-  }
-  const knownHostsPath = join(options.root, 'known_hosts');
+      hostKeyLine: `${knownHostName('127.0.0.1', port)} ${type} ${key}`,
+    };
+  };
+
+  const nodes = await Promise.all(options.names.map(startNode));
+  const knownHostsPath = join(root, 'known_hosts');
   writeFileSync(knownHostsPath, `${nodes.map((node) => node.hostKeyLine).join('\n')}\n`);
   const dirs = new Map(nodes.map((node) => [node.name, node.dir]));
   return {
@@ -153,23 +188,17 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     clientKeyPath,
     phases: KIT_PHASES,
     dirOf: (node) => dirs.get(node)!,
+    upgrades: (node) => upgradesIn(dirs.get(node)!),
     behave: (node, behaviour) => behaviours.set(node, behaviour),
-    upgrades(node) {
-      try {
-        return readFileSync(join(dirs.get(node)!, 'upgrade.log'), 'utf8')
-          .split('\n')
-          .filter(Boolean);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
-    },
     connections: (node) => accepted.get(node) ?? 0,
+    commands: (node) => received.get(node) ?? [],
+    dropConnections(node) {
+      for (const [client, owner] of clients) if (owner === node) client.end();
+    },
     async close() {
-      for (const client of clients) client.end();
-      await Promise.all(
-        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-      );
+      for (const child of children) child.kill('SIGKILL');
+      for (const client of clients.keys()) client.end();
+      await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
     },
   };
 }
