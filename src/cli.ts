@@ -2,6 +2,7 @@
 // src/cli/runtime.ts are the only places that wire adapters to the engine and the bot.
 import { existsSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { flagValue } from './cli/args.js';
 import { summarize } from './cli/validate.js';
 import { ConfigError } from './config/errors.js';
 import { EXAMPLE_CONFIG } from './config/example.js';
@@ -91,14 +92,6 @@ async function init(args: string[], io: Io): Promise<number> {
   const { config } = loadConfig(io.env, file);
   io.out(`wrote ${file}\n${summarize(config, file)}`);
   return 0;
-}
-
-/** The value after `--name` (or in `--name=value`). */
-export function flagValue(args: string[], name: string): string | undefined {
-  const inline = args.find((arg) => arg.startsWith(`${name}=`));
-  if (inline) return inline.slice(name.length + 1);
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,7 +1,8 @@
 // `drover validate [--config F] [--reach]`
 
-import { flagValue, type Io } from '../cli.js';
+import type { Io } from '../cli.js';
 import { loadConfig } from '../config/load.js';
+import { flagValue } from './args.js';
 import { checkReach } from './reach.js';
 import { summarize } from './validate.js';
 
