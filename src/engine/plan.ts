@@ -37,7 +37,7 @@ export function makePlan(input: PlanInput): Plan {
     throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
   const from = spec.from ?? previousRelease(config.releases.order, release);
   const strategy = resolveStrategy(config, environment, input.options);
-  checkAvailability(strategy, env.nodes);
+  checkAvailability(strategy);
 
   const order = serviceOrder(config, env.nodes);
   const skipped: SkippedUnit[] = [];
@@ -175,15 +175,15 @@ function rollingSizes(batch: number, total: number): number[] {
   return sizes;
 }
 
-function checkAvailability(strategy: StrategyOptions, nodes: NodeConfig[]): void {
-  if (strategy.maxUnavailable === undefined) return;
-  for (const role of new Set(nodes.flatMap((node) => node.roles))) {
-    const total = nodes.filter((node) => node.roles.includes(role)).length;
-    if (resolveLimit(strategy.maxUnavailable, total) < 1) {
-      throw new PlanRefusedError(
-        `maxUnavailable ${strategy.maxUnavailable} of ${total} ${role} node(s) allows none to be upgraded; raise it to at least 1`,
-      );
-    }
+/**
+ * A percentage floor rounds down but always lets one node of a role go (25% of two
+ * controllers is one at a time); only an explicit 0 would stop every upgrade, and is refused.
+ */
+function checkAvailability(strategy: StrategyOptions): void {
+  if (strategy.maxUnavailable === 0) {
+    throw new PlanRefusedError(
+      'maxUnavailable 0 allows no node to be upgraded; set it to at least 1 (or a percentage)',
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makePlan } from '../../src/engine/plan.js';
+import { makePlan, unavailableLimits } from '../../src/engine/plan.js';
 import { cumulativeWaves } from '../../src/engine/strategy.js';
 import { openstackConfig } from '../support/config.js';
 
@@ -173,11 +173,20 @@ describe('planner', () => {
     ).toThrow(/keystone on ctl-1 runs icehouse, newer than havana/);
   });
 
-  it('refuses an availability floor that lets no node go', () => {
-    const config = openstackConfig({ strategy: '{ kind: rolling, maxUnavailable: 10% }' });
+  it('refuses an availability floor of 0, and lets a percentage floor take at least one node per role', () => {
+    const zero = openstackConfig({ strategy: '{ kind: rolling, maxUnavailable: 0 }' });
     expect(() =>
-      makePlan({ config, environment: 'lab', release: 'havana', options: {}, versions: none }),
-    ).toThrow(/maxUnavailable 10% of 2 controller/);
+      makePlan({ config: zero, environment: 'lab', release: 'havana', options: {}, versions: none }),
+    ).toThrow(/maxUnavailable 0 allows no node/);
+    const tenPercent = openstackConfig({ strategy: '{ kind: rolling, maxUnavailable: 10% }' });
+    const plan = makePlan({
+      config: tenPercent,
+      environment: 'lab',
+      release: 'havana',
+      options: {},
+      versions: none,
+    });
+    expect(unavailableLimits(plan.strategy, tenPercent.environments.lab!.nodes).get('controller')).toBe(1);
   });
 
   it('rejects unknown releases and environments', () => {
