@@ -36,6 +36,16 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     finishedAt: deps.now(),
     ...partial,
   });
+  // Phase records are written while the next phase runs (a busy database must not stall the
+  // node), and are all stored before the outcome is returned.
+  const records: Array<Promise<void>> = [];
+  const runPhase = async (session: NodeSession, phase: Phase): Promise<PhaseResult | undefined> => {
+    const command = deps.command(phase, job.unit, job.node, job.plan);
+    if (!command) return undefined;
+    const result = await session.run(command);
+    records.push(deps.store.recordPhase(job.unit.id, phase, result));
+    return result;
+  };
   let session: NodeSession;
   try {
     session = await deps.runner.open(job.node);
@@ -49,7 +59,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   }
   try {
     if (job.dispatch.kind === 'rollback') {
-      const result = await runPhase(session, 'rollback', job, deps);
+      const result = await runPhase(session, 'rollback');
       if (!result) return outcome({ outcome: 'done', phase: null, result: null });
       if (result.interrupted === 'connection')
         return outcome({ outcome: 'interrupted', phase: 'rollback', result });
@@ -58,7 +68,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     let start = job.dispatch.fromPhase ?? 'drain';
     let versionBefore: string | null = null;
     if (job.dispatch.fromPhase === null || job.dispatch.resume) {
-      const probe = await runPhase(session, 'version', job, deps);
+      const probe = await runPhase(session, 'version');
       if (probe && probe.interrupted === 'connection')
         return outcome({ outcome: 'interrupted', phase: 'version', result: probe });
       if (probe && probe.exitCode !== 0)
@@ -79,7 +89,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       }
     }
     for (const phase of UPGRADE_PHASES.slice(UPGRADE_PHASES.indexOf(start))) {
-      const result = await runPhase(session, phase, job, deps);
+      const result = await runPhase(session, phase);
       if (!result) continue;
       if (result.interrupted === 'connection')
         return outcome({ outcome: 'interrupted', phase, result, versionBefore });
@@ -95,20 +105,8 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     });
   } finally {
     await session.close().catch(() => undefined);
+    await Promise.all(records);
   }
-}
-
-async function runPhase(
-  session: NodeSession,
-  phase: Phase,
-  job: UnitJob,
-  deps: UnitDeps,
-): Promise<PhaseResult | undefined> {
-  const command = deps.command(phase, job.unit, job.node, job.plan);
-  if (!command) return undefined;
-  const result = await session.run(command);
-  await deps.store.recordPhase(job.unit.id, phase, result);
-  return result;
 }
 
 /** A phase that never ran: the error stands in for its output. */
