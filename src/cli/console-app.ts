@@ -23,13 +23,7 @@ export async function startConsoleApp(
 ): Promise<ConsoleApp> {
   const { db, config, clock } = runtime;
   // Show what happens from now on, not the database's whole history.
-  let last = 0;
-  for (
-    let page = await db.store.eventsAfter(0, 1000);
-    page.length > 0;
-    page = await db.store.eventsAfter(last, 1000)
-  )
-    last = page.at(-1)!.id;
+  const last = await db.store.lastEventId();
   if ((await db.outbox.cursor(CONSUMER)) < last) await db.outbox.enqueueFromEvents(CONSUMER, last, []);
 
   const notifier = createNotifier({

@@ -54,13 +54,7 @@ export async function followEvents(
     }
   };
   // Start after every event stored so far: only what happens from now on is printed.
-  for (
-    let page = await runtime.db.store.eventsAfter(0, 1000);
-    page.length > 0;
-    page = await runtime.db.store.eventsAfter(cursor, 1000)
-  ) {
-    cursor = page[page.length - 1]!.id;
-  }
+  cursor = await runtime.db.store.lastEventId();
   const loop = (async () => {
     while (!stopped) {
       await flush();

@@ -2,6 +2,7 @@
 // the local user (`cli:<user>@<host>`), counts as an operator, and drives the upgrade itself
 // when no other drover process holds its lease.
 import { parseArgs } from 'node:util';
+import { VERBS, type Verb } from '../bot/grammar.js';
 import { describeSnapshot } from '../bot/render/text.js';
 import type { Io } from '../cli.js';
 import type { RollbackScope, StartOptions, Target } from '../engine/api.js';
@@ -30,20 +31,8 @@ options:
             accept host keys not yet in known_hosts (never changed ones), append them and audit it
   --config F`;
 
-const VERBS = [
-  'start',
-  'step',
-  'status',
-  'pause',
-  'resume',
-  'rollback',
-  'abort',
-  'retry',
-  'skip',
-  'ack',
-  'help',
-] as const;
-type Verb = (typeof VERBS)[number];
+/** The chat verbs the CLI takes as `drover upgrade <verb>` (`plan` is `drover plan`; digests post to chat). */
+const CLI_VERBS = VERBS.filter((verb) => verb !== 'plan' && verb !== 'digest');
 
 export async function upgradeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,7 +57,7 @@ export async function upgradeCommand(args: string[], io: Io): Promise<number> {
     io.out(UPGRADE_USAGE);
     return verb === undefined && !values.help ? 1 : 0;
   }
-  if (!(VERBS as readonly string[]).includes(verb)) {
+  if (!(CLI_VERBS as readonly string[]).includes(verb)) {
     io.err(`drover upgrade: unknown verb "${verb}"\n${UPGRADE_USAGE}`);
     return 1;
   }

@@ -227,6 +227,8 @@ export interface Store {
   failure(failureId: number): Promise<FailureRecord | undefined>;
   audit(entry: AuditEntry): Promise<void>;
   eventsAfter(cursor: number, limit: number): Promise<EngineEvent[]>;
+  /** The id of the newest event (0 when there is none): where a new reader starts. */
+  lastEventId(): Promise<number>;
 }
 
 // ── The deploy repository ───────────────────────────────────────────────────────────────

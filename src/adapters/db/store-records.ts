@@ -1,6 +1,6 @@
 // What the store keeps beside decisions: phase runs, the version map, failures by id, the
 // audit log, and the event stream read by cursor.
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, eq, gt, max } from 'drizzle-orm';
 import type { AuditEntry, EngineEvent, FailureRecord } from '../../engine/ports.js';
 import type { Phase, PhaseResult } from '../../engine/types.js';
 import type { Queryable } from './db.js';
@@ -64,4 +64,10 @@ export async function eventsAfter(db: Queryable, cursor: number, limit: number):
     .orderBy(asc(events.id))
     .limit(limit);
   return rows.map(toEvent);
+}
+
+/** The id of the newest event (0 when there is none). */
+export async function lastEventId(db: Queryable): Promise<number> {
+  const [row] = await db.select({ id: max(events.id) }).from(events);
+  return row?.id ?? 0;
 }

@@ -4,7 +4,14 @@ import type { Store } from '../../engine/ports.js';
 import type { Db } from './db.js';
 import { commit } from './store-commit.js';
 import { acquireLease, leaseHolder, releaseLease } from './store-lease.js';
-import { appendAudit, eventsAfter, failureById, recordPhase, versionMap } from './store-records.js';
+import {
+  appendAudit,
+  eventsAfter,
+  failureById,
+  lastEventId,
+  recordPhase,
+  versionMap,
+} from './store-records.js';
 import { activeUpgrades, createUpgrade, loadSnapshot, recentUpgrades } from './store-upgrades.js';
 
 export function createStore(db: Db): Store {
@@ -23,5 +30,6 @@ export function createStore(db: Db): Store {
     failure: (failureId) => failureById(db, failureId),
     audit: (entry) => appendAudit(db, entry),
     eventsAfter: (cursor, limit) => eventsAfter(db, cursor, limit),
+    lastEventId: () => lastEventId(db),
   };
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
 import type { NodeRef } from '../../engine/types.js';
+import { hostName } from '../ssh/known-hosts.js';
 import { installKit, KIT_PHASES } from './kit.js';
 
 export interface SimNode extends NodeRef {
@@ -38,10 +39,8 @@ export function generateKey(): { private: string; public: string } {
   throw new Error('could not generate a readable ed25519 key in 10 attempts');
 }
 
-/** How OpenSSH names a host in known_hosts. */
-const knownHostName = (host: string, port: number) => (port === 22 ? host : `[${host}]:${port}`);
-
-function upgradesIn(dir: string): string[] {
+/** Lines of a node directory's upgrade.log: one per `upgrade` invocation. */
+export function upgradesIn(dir: string): string[] {
   try {
     return readFileSync(join(dir, 'upgrade.log'), 'utf8').split('\n').filter(Boolean);
   } catch (error) {
@@ -59,16 +58,22 @@ export interface Behaviour {
   flood?: { bytes: number; on?: RegExp };
 }
 
-export interface SimFleet {
+/** What every fleet the tests use hands over (the OpenSSH fleet too). */
+export interface Fleet {
   nodes: SimNode[];
+  /** The login user every node accepts. */
   user: string;
   knownHostsPath: string;
   clientKeyPath: string;
+  /** Phase templates for the kit, relative to the node directory (the login directory). */
   phases: typeof KIT_PHASES;
   dirOf(node: string): string;
-  /** Lines of a node's upgrade.log: one per `upgrade` invocation. */
+  /** Lines of a node's upgrade.log: one per `upgrade` invocation (`<service> <commit>`). */
   upgrades(node: string): string[];
   close(): Promise<void>;
+}
+
+export interface SimFleet extends Fleet {
   behave(node: string, behaviour: Behaviour): void;
   /** Connections accepted so far by a node. */
   connections(node: string): number;
@@ -173,7 +178,7 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
       roles: [],
       labels: {},
       dir,
-      hostKeyLine: `${knownHostName('127.0.0.1', port)} ${type} ${key}`,
+      hostKeyLine: `${hostName('127.0.0.1', port)} ${type} ${key}`,
     };
   };
 

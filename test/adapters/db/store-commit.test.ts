@@ -198,5 +198,6 @@ describe.each(backends())('store commits on %s', (backend) => {
       { n: 3 },
     ]);
     expect(await store.eventsAfter(all[1]!.id, 1)).toEqual([all[2]]);
+    expect(await store.lastEventId()).toBe(all.at(-1)!.id);
   });
 });
