@@ -8,6 +8,8 @@ export interface KnownHost {
   patterns: string[];
   keyType: string;
   key: Buffer;
+  /** Whether the line's host patterns name this host (compiled once, at parse). */
+  matches: (name: string) => boolean;
 }
 
 export function parseKnownHosts(text: string): KnownHost[] {
@@ -22,7 +24,14 @@ export function parseKnownHosts(text: string): KnownHost[] {
         : null;
     const [hosts, keyType, key] = fields;
     if (!hosts || !keyType || !key) continue;
-    entries.push({ marker, patterns: hosts.split(','), keyType, key: Buffer.from(key, 'base64') });
+    const patterns = hosts.split(',');
+    entries.push({
+      marker,
+      patterns,
+      keyType,
+      key: Buffer.from(key, 'base64'),
+      matches: compilePatterns(patterns),
+    });
   }
   return entries;
 }
@@ -32,7 +41,19 @@ export function hostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function globMatch(pattern: string, name: string): boolean {
+type Matcher = (name: string) => boolean;
+
+function compilePattern(pattern: string): Matcher {
+  if (pattern.startsWith('|1|')) {
+    const [, , salt, hash] = pattern.split('|');
+    if (!salt || !hash) return () => false;
+    const key = Buffer.from(salt, 'base64');
+    return (name) => createHmac('sha1', key).update(name).digest('base64') === hash;
+  }
+  if (!/[*?]/.test(pattern)) {
+    const literal = pattern.toLowerCase();
+    return (name) => name.toLowerCase() === literal;
+  }
   const regex = new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
@@ -40,26 +61,14 @@ function globMatch(pattern: string, name: string): boolean {
       .replace(/\?/g, '.')}$`,
     'i',
   );
-  return regex.test(name);
+  return (name) => regex.test(name);
 }
 
-function patternMatches(pattern: string, name: string): boolean {
-  if (pattern.startsWith('|1|')) {
-    const [, , salt, hash] = pattern.split('|');
-    if (!salt || !hash) return false;
-    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
-  }
-  return globMatch(pattern, name);
-}
-
-export function entryMatches(entry: KnownHost, name: string): boolean {
-  let matched = false;
-  for (const pattern of entry.patterns) {
-    if (pattern.startsWith('!')) {
-      if (patternMatches(pattern.slice(1), name)) return false;
-    } else if (patternMatches(pattern, name)) matched = true;
-  }
-  return matched;
+/** A comma list: some pattern names the host and no negated one does. */
+function compilePatterns(patterns: string[]): Matcher {
+  const negated = patterns.filter((p) => p.startsWith('!')).map((p) => compilePattern(p.slice(1)));
+  const positive = patterns.filter((p) => !p.startsWith('!')).map(compilePattern);
+  return (name) => positive.some((match) => match(name)) && !negated.some((match) => match(name));
 }
 
 /** The key type named inside an SSH public key blob (`ssh-ed25519`, `ecdsa-sha2-nistp256`, …). */
@@ -78,7 +87,7 @@ export type Verdict = { ok: true } | { ok: false; reason: 'unknown' | 'changed' 
 
 export function verifyHostKey(entries: KnownHost[], host: string, port: number, blob: Buffer): Verdict {
   const name = hostName(host, port);
-  const matching = entries.filter((entry) => entryMatches(entry, name));
+  const matching = entries.filter((entry) => entry.matches(name));
   if (matching.some((entry) => entry.marker === '@revoked' && entry.key.equals(blob)))
     return { ok: false, reason: 'revoked' };
   const plain = matching.filter((entry) => entry.marker === null);
