@@ -7,22 +7,27 @@ import type { Queryable } from './db.js';
 import { toEvent, toFailure } from './rows.js';
 import { auditLog, events, failures, nodeVersions, phaseRuns } from './schema.js';
 
-export async function recordPhase(
-  db: Queryable,
-  unitId: number,
-  phase: Phase,
-  result: PhaseResult,
-): Promise<void> {
-  await db.insert(phaseRuns).values({
-    unitId,
-    phase,
-    exitCode: result.exitCode,
-    signal: result.signal,
-    stdoutTail: result.stdoutTail,
-    stderrTail: result.stderrTail,
-    durationMs: Math.round(result.durationMs),
-    interrupted: result.interrupted,
-  });
+export interface PhaseRecord {
+  unitId: number;
+  phase: Phase;
+  result: PhaseResult;
+}
+
+/** Phase records, many in one INSERT. */
+export async function recordPhases(db: Queryable, records: PhaseRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.insert(phaseRuns).values(
+    records.map(({ unitId, phase, result }) => ({
+      unitId,
+      phase,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stdoutTail: result.stdoutTail,
+      stderrTail: result.stderrTail,
+      durationMs: Math.round(result.durationMs),
+      interrupted: result.interrupted,
+    })),
+  );
 }
 
 /** node → service → last observed version. */

@@ -1,6 +1,7 @@
 // The engine's Store (src/engine/ports.ts) on drizzle: each method is one operation of the
 // modules beside it, each taking the database it runs on.
 import type { Store } from '../../engine/ports.js';
+import { coalesce } from './coalesce.js';
 import type { Db } from './db.js';
 import { commit } from './store-commit.js';
 import { acquireLease, leaseHolder, releaseLease } from './store-lease.js';
@@ -9,19 +10,22 @@ import {
   eventsAfter,
   failureById,
   lastEventId,
-  recordPhase,
+  type PhaseRecord,
+  recordPhases,
   versionMap,
 } from './store-records.js';
 import { activeUpgrades, createUpgrade, loadSnapshot, recentUpgrades } from './store-upgrades.js';
 
 export function createStore(db: Db): Store {
+  // Units finish phases many at a time: their records share statements.
+  const recordPhase = coalesce((records: PhaseRecord[]) => recordPhases(db, records));
   return {
     createUpgrade: (input, event) => createUpgrade(db, input, event),
     load: (upgradeId) => loadSnapshot(db, upgradeId),
     active: (environment) => activeUpgrades(db, environment),
     recent: (limit, environment) => recentUpgrades(db, limit, environment),
     commit: (upgradeId, revision, change) => commit(db, upgradeId, revision, change),
-    recordPhase: (unitId, phase, result) => recordPhase(db, unitId, phase, result),
+    recordPhase: (unitId, phase, result) => recordPhase({ unitId, phase, result }),
     acquireLease: (upgradeId, owner, ttlMs, now, replacing) =>
       acquireLease(db, upgradeId, owner, ttlMs, now, replacing),
     releaseLease: (upgradeId, owner) => releaseLease(db, upgradeId, owner),

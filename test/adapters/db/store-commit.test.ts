@@ -200,4 +200,29 @@ describe.each(backends())('store commits on %s', (backend) => {
     expect(await store.eventsAfter(all[1]!.id, 1)).toEqual([all[2]]);
     expect(await store.lastEventId()).toBe(all.at(-1)!.id);
   });
+
+  it('stores every phase record of many units finishing at once, each call settling when its row is in', async () => {
+    const { store } = database;
+    const result = (exitCode: number) => ({
+      exitCode,
+      signal: null,
+      stdoutTail: `out ${exitCode}`,
+      stderrTail: '',
+      durationMs: exitCode,
+      interrupted: null,
+    });
+    const count = async () => {
+      const rows = await database.db.execute('select count(*)::int as n from phase_runs');
+      const list = Array.isArray(rows) ? rows : (rows as { rows: Array<{ n: number }> }).rows;
+      return (list[0] as { n: number }).n;
+    };
+    const before = await count();
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => store.recordPhase(first.units[0]!.id, 'upgrade', result(i))),
+    );
+    expect(await count()).toBe(before + 120);
+    await expect(store.recordPhase(987_654, 'upgrade', result(0))).rejects.toThrow();
+    await store.recordPhase(first.units[0]!.id, 'undrain', result(7));
+    expect(await count()).toBe(before + 121);
+  });
 });
