@@ -3,13 +3,14 @@
 // set — a fresh PostgreSQL database per call, cloned from a migrated template database
 // (isolated by database, since drizzle-kit pins `public`), dropped on close.
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { migratePgliteClient, migrationsHash } from '../../src/adapters/db/migrate.js';
 import { type Database, openDatabase } from '../../src/adapters/db/open.js';
-import { readTemplate, saveTemplate, templatePath } from '../../src/adapters/db/pglite-template.js';
+import { dropTemplateDatabases } from '../../src/adapters/db/pglite-template.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -21,19 +22,21 @@ export function backends(): Backend[] {
 let snapshot: Promise<Blob> | undefined;
 // Shared by the test processes of this machine: each vitest worker would otherwise pay an
 // initdb (~7–9 s, ~800 MB) before its first database; loading the dump costs ~1 s.
-const CACHE = { DROVER_CACHE_DIR: join(tmpdir(), 'drover-test-cache') };
+const SNAPSHOT = join(tmpdir(), 'drover-test-cache', `pglite-${migrationsHash()}.tar.gz`);
 
 function pgliteSnapshot(): Promise<Blob> {
   snapshot ??= (async () => {
-    const path = templatePath(CACHE);
-    const cached = readTemplate(path);
-    if (cached) return cached;
+    if (existsSync(SNAPSHOT)) return new Blob([readFileSync(SNAPSHOT)]);
     const client = new PGlite();
     try {
+      await dropTemplateDatabases(client);
       await migratePgliteClient(client);
-      const trouble = await saveTemplate(client, path);
-      if (trouble) process.emitWarning(trouble);
-      return readTemplate(path) ?? (await client.dumpDataDir('gzip'));
+      const dump = await client.dumpDataDir('gzip');
+      const partial = `${SNAPSHOT}.${process.pid}.partial`;
+      mkdirSync(dirname(SNAPSHOT), { recursive: true });
+      writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+      renameSync(partial, SNAPSHOT);
+      return dump;
     } finally {
       await client.close();
     }

@@ -14,7 +14,7 @@ import type { Db } from './db.js';
 import { acquireDirectoryLock } from './lock.js';
 import { type Migrated, migratePgliteClient, migratePostgresUrl } from './migrate.js';
 import { createOutbox } from './outbox.js';
-import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
+import { copyTemplate, dropTemplateDatabases, saveTemplate, templateDir } from './pglite-template.js';
 import * as schema from './schema.js';
 import { createStore } from './store.js';
 
@@ -41,7 +41,7 @@ export interface OpenOptions {
   dataDir?: string;
   /**
    * A migrated PGlite data dir dump to start a new database from (`PGlite.dumpDataDir()`).
-   * Without one, a new directory starts from the cached template (made at the first initdb).
+   * Without one, a new directory is a copy of the cached template (made at the first initdb).
    */
   snapshot?: Blob | File;
 }
@@ -64,15 +64,21 @@ async function openPglite(
   const release = memory ? () => undefined : acquireDirectoryLock(dataDir);
   let client: PGlite | undefined;
   try {
-    const fresh = memory || !existsSync(join(dataDir, 'PG_VERSION'));
-    const cache = fresh && !memory && !snapshot ? templatePath(env) : undefined;
-    const start = fresh ? (snapshot ?? (cache ? readTemplate(cache) : undefined)) : undefined;
-    client = new PGlite(memory ? undefined : dataDir, start ? { loadDataDir: start } : {});
-    const migrated = await migratePgliteClient(client);
-    if (cache && !start) {
-      const trouble = await saveTemplate(client, cache);
+    const fresh = !memory && !snapshot && !existsSync(join(dataDir, 'PG_VERSION'));
+    const template = fresh ? templateDir(env) : undefined;
+    const initdb = template !== undefined && !copyTemplate(template, dataDir);
+    client = new PGlite(memory ? undefined : dataDir, snapshot ? { loadDataDir: snapshot } : {});
+    let migrated: Migrated | undefined;
+    if (initdb) {
+      await dropTemplateDatabases(client);
+      migrated = await migratePgliteClient(client);
+      // The template is copied from a cleanly closed directory.
+      await client.close();
+      const trouble = saveTemplate(dataDir, template);
       if (trouble) process.emitWarning(trouble, { code: 'DROVER_PGLITE_TEMPLATE' });
+      client = new PGlite(dataDir);
     }
+    migrated ??= await migratePgliteClient(client);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     const opened = client;
     return assemble('pglite', memory ? 'memory' : dataDir, migrated, db, async () => {

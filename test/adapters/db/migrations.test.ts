@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateCommand, openDatabase } from '../../../src/adapters/db/open.js';
-import { templatePath } from '../../../src/adapters/db/pglite-template.js';
+import { templateDir } from '../../../src/adapters/db/pglite-template.js';
 import { DatabaseLockedError } from '../../../src/errors.js';
 import { runScript } from '../../support/child.js';
 import { freshPostgresDatabase } from '../../support/db.js';
@@ -21,9 +21,17 @@ describe('migrations on PGlite', () => {
     const dir = join(root, 'db');
     expect(await migrateCommand(env, dir)).toMatch(/^migrations applied on PGlite \(.*\/db\): \d+ new$/);
     expect(await migrateCommand(env, dir)).toMatch(/: up to date \(\d+ applied\)$/);
-    expect(existsSync(templatePath(env))).toBe(true);
+    expect(existsSync(templateDir(env))).toBe(true);
     // A second directory starts from the template: already migrated, no initdb.
     expect(await migrateCommand(env, join(root, 'db2'))).toMatch(/: up to date \(\d+ applied\)$/);
+    // Copied from a cleanly closed directory that keeps only the database drover uses.
+    const copy = await openDatabase({ env, dataDir: join(root, 'db2') });
+    try {
+      const rows = await copy.db.execute('select datname from pg_database order by datname');
+      expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ datname: 'postgres' }]);
+    } finally {
+      await copy.close();
+    }
 
     const held = await openDatabase({ env, dataDir: dir });
     try {
