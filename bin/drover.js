@@ -11,5 +11,6 @@ if (!existsSync(compiled)) {
   process.stderr.write(`drover: ${compiled} is missing; run \`npm run build\` in ${root} first.\n`);
   process.exit(1);
 }
-const { main } = await import(pathToFileURL(compiled).href);
+const { main, tuneForCommand } = await import(pathToFileURL(compiled).href);
+tuneForCommand(process.argv.slice(2));
 process.exitCode = await main(process.argv.slice(2));
