@@ -6,7 +6,6 @@ import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { Config } from '../../config/schema.js';
 import type { Command, NodeRunner, NodeSession } from '../../engine/ports.js';
-import { shellQuote } from '../../engine/template.js';
 import type { NodeRef, PhaseResult } from '../../engine/types.js';
 import { HostKeyError, NodeUnreachableError } from '../../errors.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from './known-hosts.js';
 import { createRedactor } from './redact.js';
 import { Tail } from './tail.js';
+import { killAfterSeconds, wrapWithTimeout } from './watchdog.js';
 
 export interface SshRunnerOptions {
   ssh: Config['ssh'];
@@ -30,8 +30,6 @@ export interface SshRunnerOptions {
   onTrust?: (host: string, keyType: string, fingerprint: string) => void;
 }
 
-/** Seconds the remote watchdog waits after TERM before KILL: a tenth of the timeout, 1–5 s. */
-const killAfterSeconds = (timeoutMs: number) => Math.min(5, Math.max(1, Math.ceil(timeoutMs / 10_000)));
 /** How long past TERM+KILL the client waits for the remote watchdog before giving up. */
 const BACKSTOP_GRACE_MS = 2_000;
 
@@ -129,12 +127,6 @@ function openSession(ssh: NodeSSH, tailBytes: number, redact: (text: string) => 
 
 function lost(durationMs: number, stdoutTail = '', stderrTail = ''): PhaseResult {
   return { exitCode: null, signal: null, stdoutTail, stderrTail, durationMs, interrupted: 'connection' };
-}
-
-/** The command under a remote watchdog: its whole process group is killed at the timeout. */
-export function wrapWithTimeout(command: Command): string {
-  const seconds = (Math.max(100, command.timeoutMs) / 1000).toFixed(3);
-  return `exec timeout -k ${killAfterSeconds(command.timeoutMs)}s ${seconds}s sh -c ${shellQuote(command.text)}`;
 }
 
 function exec(
