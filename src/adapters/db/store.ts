@@ -14,14 +14,16 @@ import {
   recordPhases,
   versionMap,
 } from './store-records.js';
-import { activeUpgrades, createUpgrade, loadSnapshot, recentUpgrades } from './store-upgrades.js';
+import { activeUpgrades, createUpgrade, loadSnapshot, recentUpgrades, revisionOf } from './store-upgrades.js';
 
 export function createStore(db: Db): Store {
-  // Units finish phases many at a time: their records share statements.
-  const recordPhase = coalesce((records: PhaseRecord[]) => recordPhases(db, records));
+  // Units finish phases many at a time: their records share statements. A record is stored
+  // while its unit's next phase runs, so waiting 20 ms for others delays nothing.
+  const recordPhase = coalesce((records: PhaseRecord[]) => recordPhases(db, records), { lingerMs: 20 });
   return {
     createUpgrade: (input, event) => createUpgrade(db, input, event),
     load: (upgradeId) => loadSnapshot(db, upgradeId),
+    revision: (upgradeId) => revisionOf(db, upgradeId),
     active: (environment) => activeUpgrades(db, environment),
     recent: (limit, environment) => recentUpgrades(db, limit, environment),
     commit: (upgradeId, revision, change) => commit(db, upgradeId, revision, change),

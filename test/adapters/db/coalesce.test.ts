@@ -31,11 +31,30 @@ describe('coalesce', () => {
 
   it('splits a long queue at the batch size', async () => {
     const batches: number[][] = [];
-    const record = coalesce<number>(async (items) => {
-      batches.push(items);
-    }, 2);
+    const record = coalesce<number>(
+      async (items) => {
+        batches.push(items);
+      },
+      { maxBatch: 2 },
+    );
     await Promise.all([1, 2, 3, 4, 5, 6].map(record));
     expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
+  });
+
+  it('with a linger time, items arriving within it share the first write', async () => {
+    const batches: number[][] = [];
+    const record = coalesce<number>(
+      async (items) => {
+        batches.push(items);
+      },
+      { lingerMs: 30 },
+    );
+    const first = record(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = record(2);
+    expect(batches).toEqual([]);
+    await Promise.all([first, second]);
+    expect(batches).toEqual([[1, 2]]);
   });
 
   it('rejects the callers of a failed batch only, and goes on with the next', async () => {
