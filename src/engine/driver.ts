@@ -1,6 +1,9 @@
-// The thin loop that drives one upgrade: hold the lease, load, decide, commit, perform.
-// Everything it does comes from `decide`; it only runs units and attributions and waits.
+// The thin loop that drives one upgrade: hold the lease, decide, commit, perform. It decides
+// on the snapshot with its own commits applied in memory, and reads the upgrade again only when
+// another writer moved its revision. Everything it does comes from `decide`; it only runs
+// units and attributions and waits.
 
+import { applyChange } from './apply.js';
 import { undecided } from './culprit.js';
 import { type DecideContext, decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
@@ -65,6 +68,7 @@ export async function drive(
   const woken = () => wake();
   let leaseCheckedAt = 0;
   let holding = false;
+  let kept: UpgradeSnapshot | undefined;
 
   try {
     for (;;) {
@@ -82,8 +86,11 @@ export async function drive(
         }
         leaseCheckedAt = now.getTime();
       }
-      const snapshot = await deps.store.load(upgradeId);
+      // The snapshot this driver last committed stands while nobody else wrote since.
+      const revision = kept ? await deps.store.revision(upgradeId) : undefined;
+      const snapshot = kept && revision === kept.upgrade.revision ? kept : await deps.store.load(upgradeId);
       if (!snapshot) throw new Error(`upgrade #${upgradeId} does not exist`);
+      kept = snapshot;
       if (!holding) {
         if (stop(snapshot, until, signal)) return snapshot;
         await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
@@ -94,12 +101,18 @@ export async function drive(
       culprits = [];
       const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
       if (decision.change) {
-        const { ok } = await deps.store.commit(upgradeId, snapshot.upgrade.revision, decision.change);
+        const { ok, failureIds } = await deps.store.commit(
+          upgradeId,
+          snapshot.upgrade.revision,
+          decision.change,
+        );
         if (!ok) {
           results = [...batch.results, ...results];
           culprits = [...batch.culprits, ...culprits];
+          kept = undefined;
           continue;
         }
+        kept = applyChange(snapshot, decision.change, failureIds, now);
       }
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
@@ -138,7 +151,8 @@ export async function drive(
       }
       if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
         continue;
-      if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal)) return fresh;
+      if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal))
+        return (await deps.store.load(upgradeId)) ?? fresh;
       const sleepMs = decision.wakeAt
         ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
         : pollMs;

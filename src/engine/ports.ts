@@ -192,6 +192,8 @@ export interface Store {
   /** Creates the upgrade, its waves and units in state `planned`. Throws ActiveUpgradeExistsError. */
   createUpgrade(input: NewUpgrade, event: NewEvent): Promise<UpgradeSnapshot>;
   load(upgradeId: number): Promise<UpgradeSnapshot | undefined>;
+  /** The upgrade's revision (bumped by every commit), or undefined when there is no such upgrade. */
+  revision(upgradeId: number): Promise<number | undefined>;
   /** Upgrades in an active state, optionally of one environment. */
   active(environment?: string): Promise<UpgradeRecord[]>;
   /** The newest upgrades, newest first. */

@@ -1,6 +1,7 @@
-// Upgrade snapshots as plain data, for the pure decision functions, and a way to apply a
-// Change to one the way the store does (the store's own tests check that it does).
-import type { Change, FailureRecord, UpgradeSnapshot } from '../../src/engine/ports.js';
+// Upgrade snapshots as plain data, for the pure decision functions, and a Change applied to
+// one as the store applies it (test/adapters/db/apply-change.test.ts checks that it does).
+import { applyChange as applyCommitted } from '../../src/engine/apply.js';
+import type { Change, UpgradeSnapshot } from '../../src/engine/ports.js';
 import type { Plan } from '../../src/engine/types.js';
 
 export function snapshotOf(plan: Plan, id = 1): UpgradeSnapshot {
@@ -56,27 +57,9 @@ export function snapshotOf(plan: Plan, id = 1): UpgradeSnapshot {
   };
 }
 
-/** Applies a change to a snapshot as a store commit would (ids for new failures included). */
+/** Applies a change to a snapshot as a store commit would, new failures numbered on. */
 export function applyChange(snapshot: UpgradeSnapshot, change: Change): UpgradeSnapshot {
-  const next = structuredClone(snapshot);
-  Object.assign(next.upgrade, change.upgrade ?? {}, { revision: snapshot.upgrade.revision + 1 });
-  for (const patch of change.waves ?? []) Object.assign(next.waves[patch.index]!, patch);
-  for (const patch of change.units ?? []) Object.assign(next.units.find((u) => u.id === patch.id)!, patch);
-  for (const item of change.failures ?? []) {
-    if (item.id === undefined) {
-      const failure: FailureRecord = {
-        ...item,
-        id: next.failures.length + 1,
-        upgradeId: next.upgrade.id,
-        state: 'open',
-        culprit: null,
-        ackedBy: null,
-        ackedAt: null,
-        ackNote: null,
-        createdAt: new Date(),
-      };
-      next.failures.push(failure);
-    } else Object.assign(next.failures.find((f) => f.id === item.id)!, item);
-  }
-  return next;
+  const fresh = (change.failures ?? []).filter((f) => f.id === undefined);
+  const ids = fresh.map((_, i) => snapshot.failures.length + i + 1);
+  return applyCommitted(snapshot, change, ids, new Date());
 }

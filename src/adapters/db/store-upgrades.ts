@@ -74,6 +74,14 @@ export async function loadSnapshot(db: Db, upgradeId: number): Promise<UpgradeSn
   };
 }
 
+export async function revisionOf(db: Queryable, upgradeId: number): Promise<number | undefined> {
+  const [row] = await db
+    .select({ revision: upgrades.revision })
+    .from(upgrades)
+    .where(eq(upgrades.id, upgradeId));
+  return row?.revision;
+}
+
 export async function activeUpgrades(db: Queryable, environment?: string): Promise<UpgradeRecord[]> {
   const states = inArray(upgrades.state, [...ACTIVE_UPGRADE_STATES]);
   const rows = await db
