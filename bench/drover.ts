@@ -72,11 +72,14 @@ export const drover: Contender = {
     // No DATABASE_URL: the embedded database, fresh in the working directory.
     const { DATABASE_URL: _shared, ...inherited } = process.env;
     const env = { ...inherited, DROVER_CONFIG: configPath };
-    const result = await measure(['node', CLI, 'upgrade', 'start', 'havana', '--env', 'bench', '--wait'], {
-      cwd: work,
-      env,
-      timeoutMs: scenario.timeoutMs,
-    });
+    const result = await measure(
+      ['node', ...(scenario.nodeArgs ?? []), CLI, 'upgrade', 'start', 'havana', '--env', 'bench', '--wait'],
+      {
+        cwd: work,
+        env,
+        timeoutMs: scenario.timeoutMs,
+      },
+    );
     if (result.exitCode !== 0)
       return {
         unavailable: `drover exited ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,

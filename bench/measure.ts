@@ -1,11 +1,14 @@
-// Runs one contender as a child process under /usr/bin/time: wall time, client CPU and the
-// peak RSS of its largest process, bounded by a timeout that kills its process group.
+// Runs one contender as a child process under /usr/bin/time: wall time, client CPU, the
+// peak RSS of its largest process, and the whole machine's CPU meanwhile (the fleet shares
+// it), bounded by a timeout that kills its process group.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface Measurement {
   wallMs: number;
   cpuMs: number;
+  /** CPU time of the whole machine (client and fleet) while it ran. */
+  boxCpuMs: number;
   peakRssKb: number;
   exitCode: number | null;
   stderr: string;
@@ -13,12 +16,25 @@ export interface Measurement {
 
 const TIME = '/usr/bin/time';
 
+/** Busy CPU time of the machine so far, in ms (/proc/stat: all but idle and iowait). */
+function boxCpuMs(): number {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const ticks = fields.map(Number);
+    const busy = ticks.reduce((sum, n) => sum + n, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
+    return busy * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function measure(
   argv: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<Measurement> {
   const timed = existsSync(TIME) ? [TIME, '-f', '@@time %e %U %S %M', ...argv] : argv;
   const started = Date.now();
+  const boxStarted = boxCpuMs();
   return new Promise((resolve, reject) => {
     const child = spawn(timed[0]!, timed.slice(1), {
       cwd: options.cwd,
@@ -42,6 +58,7 @@ export function measure(
       resolve({
         wallMs,
         cpuMs: line ? Math.round((Number(line[2]) + Number(line[3])) * 1000) : Number.NaN,
+        boxCpuMs: boxCpuMs() - boxStarted,
         peakRssKb: line ? Number(line[4]) : Number.NaN,
         exitCode: code,
         stderr: stderr.replace(/@@time .*\n?/, ''),

@@ -3,6 +3,8 @@
 // fleet (reset between runs) and is checked afterwards: each node upgraded exactly once to
 // the expected commit. Prints a ratio table against the bare node-ssh loop (a).
 // Options: --nodes N (200) --concurrency C (50) --only a,a+,b,drover --no-sleep-only
+//          --runs R (1: each contender R times, in rounds; the median run is reported)
+//          --profile DIR (drover writes a V8 CPU profile of each run there)
 
 import { readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -21,6 +23,8 @@ function option(name: string, fallback: string): string {
 const NODES = Number.parseInt(option('nodes', '200'), 10);
 const CONCURRENCY = Number.parseInt(option('concurrency', '50'), 10);
 const ONLY = option('only', 'a,a+,b,drover').split(',');
+const RUNS = Math.max(1, Number.parseInt(option('runs', '1'), 10));
+const PROFILE = option('profile', '');
 const CONTENDERS: Array<[string, Contender]> = [
   ['a', nodeSshLoop],
   ['a+', runnerLoop],
@@ -50,22 +54,45 @@ function wrongNodes(scenario: Scenario, commit: string): string[] {
 const isMeasurement = (o: Outcome): o is Measurement => !('unavailable' in o);
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
-function table(label: string, rows: Array<[string, Outcome, string]>): string {
-  const base = rows.find(([name]) => name.startsWith('(a)'))?.[1];
+interface Row {
+  name: string;
+  runs: Array<{ outcome: Outcome; check: string }>;
+}
+
+/** The run with the median wall time among the measured ones, and the range of their walls. */
+function median(row: Row): { outcome: Outcome; check: string; range: string } {
+  const measured = row.runs.filter((run) => isMeasurement(run.outcome));
+  if (measured.length === 0) return { ...row.runs[0]!, range: '' };
+  const byWall = [...measured].sort(
+    (x, y) => (x.outcome as Measurement).wallMs - (y.outcome as Measurement).wallMs,
+  );
+  const walls = byWall.map((run) => (run.outcome as Measurement).wallMs / 1000);
+  const failed = row.runs.find((run) => run.check !== 'ok');
+  return {
+    ...byWall[Math.floor((byWall.length - 1) / 2)]!,
+    ...(failed ? { check: failed.check } : {}),
+    range: walls.length > 1 ? `${fmt(walls[0]!, 2)}–${fmt(walls.at(-1)!, 2)}` : '',
+  };
+}
+
+function table(label: string, rows: Row[]): string {
+  const picked = rows.map((row) => ({ name: row.name, ...median(row) }));
+  const base = picked.find((row) => row.name.startsWith('(a)'))?.outcome;
   const baseWall = base && isMeasurement(base) ? base.wallMs : Number.NaN;
   const lines = [
-    `### ${label}`,
+    `### ${label}${RUNS > 1 ? ` (median of ${RUNS} runs)` : ''}`,
     '',
-    '| contender | wall s | × (a) | overhead ms/node | client CPU s | CPU ms/node | peak RSS MB | check |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| contender | wall s | × (a) | overhead ms/node | client CPU s | CPU ms/node | box CPU s | peak RSS MB | check |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const [name, outcome, check] of rows) {
+  for (const { name, outcome, check, range } of picked) {
     if (!isMeasurement(outcome)) {
-      lines.push(`| ${name} | not available: ${outcome.unavailable} | | | | | | |`);
+      lines.push(`| ${name} | not available: ${outcome.unavailable} | | | | | | | |`);
       continue;
     }
+    const wall = `${fmt(outcome.wallMs / 1000, 2)}${range ? ` (${range})` : ''}`;
     lines.push(
-      `| ${name} | ${fmt(outcome.wallMs / 1000, 2)} | ${fmt(outcome.wallMs / baseWall, 2)} | ${fmt((outcome.wallMs - baseWall) / NODES)} | ${fmt(outcome.cpuMs / 1000, 2)} | ${fmt(outcome.cpuMs / NODES)} | ${fmt(outcome.peakRssKb / 1024, 0)} | ${check} |`,
+      `| ${name} | ${wall} | ${fmt(outcome.wallMs / baseWall, 2)} | ${fmt((outcome.wallMs - baseWall) / NODES)} | ${fmt(outcome.cpuMs / 1000, 2)} | ${fmt(outcome.cpuMs / NODES)} | ${fmt(outcome.boxCpuMs / 1000, 2)} | ${fmt(outcome.peakRssKb / 1024, 0)} | ${check} |`,
     );
   }
   return lines.join('\n');
@@ -95,37 +122,40 @@ async function main(): Promise<void> {
     for (const [label, upgradeTemplate] of process.argv.includes('--no-sleep-only')
       ? variants.slice(0, 1)
       : variants) {
-      const rows: Array<[string, Outcome, string]> = [];
-      for (const [key, contender] of CONTENDERS) {
-        if (!ONLY.includes(key)) continue;
-        let commit = '0123456789abcdef0123456789abcdef01234567';
-        const scenario: Scenario = {
-          label,
-          fleet,
-          concurrency: CONCURRENCY,
-          upgradeTemplate,
-          commit,
-          expectCommit: (c) => {
-            commit = c;
-          },
-          timeoutMs: 600_000,
-        };
-        resetNodes(scenario);
-        const outcome = await contender.run(scenario);
-        const wrong = isMeasurement(outcome) ? wrongNodes(scenario, commit) : [];
-        const check = !isMeasurement(outcome)
-          ? ''
-          : outcome.exitCode !== 0
-            ? `exit ${outcome.exitCode}`
-            : wrong.length === 0
-              ? 'ok'
-              : `${wrong.length} nodes wrong`;
-        if (isMeasurement(outcome) && check !== 'ok')
-          console.log(`${contender.name}: ${outcome.stderr.slice(-2000)}`);
-        console.log(
-          `${label} / ${contender.name}: ${isMeasurement(outcome) ? `${outcome.wallMs} ms, ${check}` : outcome.unavailable}`,
-        );
-        rows.push([contender.name, outcome, check]);
+      const chosen = CONTENDERS.filter(([key]) => ONLY.includes(key));
+      const rows: Row[] = chosen.map(([, contender]) => ({ name: contender.name, runs: [] }));
+      for (let round = 0; round < RUNS; round += 1) {
+        for (const [index, [, contender]] of chosen.entries()) {
+          let commit = '0123456789abcdef0123456789abcdef01234567';
+          const scenario: Scenario = {
+            label,
+            fleet,
+            concurrency: CONCURRENCY,
+            upgradeTemplate,
+            commit,
+            expectCommit: (c) => {
+              commit = c;
+            },
+            timeoutMs: 600_000,
+            ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] } : {}),
+          };
+          resetNodes(scenario);
+          const outcome = await contender.run(scenario);
+          const wrong = isMeasurement(outcome) ? wrongNodes(scenario, commit) : [];
+          const check = !isMeasurement(outcome)
+            ? ''
+            : outcome.exitCode !== 0
+              ? `exit ${outcome.exitCode}`
+              : wrong.length === 0
+                ? 'ok'
+                : `${wrong.length} nodes wrong`;
+          if (isMeasurement(outcome) && check !== 'ok')
+            console.log(`${contender.name}: ${outcome.stderr.slice(-2000)}`);
+          console.log(
+            `${label} / ${contender.name}${RUNS > 1 ? ` (run ${round + 1})` : ''}: ${isMeasurement(outcome) ? `${outcome.wallMs} ms, ${check}` : outcome.unavailable}`,
+          );
+          rows[index]!.runs.push({ outcome, check });
+        }
       }
       console.log(`\n${table(`${NODES} nodes, concurrency ${CONCURRENCY}, ${label}`, rows)}\n`);
     }

@@ -13,6 +13,8 @@ export interface Scenario {
   commit: string;
   expectCommit(commit: string): void;
   timeoutMs: number;
+  /** Options for drover's `node` (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export type Outcome = Measurement | { unavailable: string };
