@@ -1,6 +1,7 @@
 // Delivers the outbox through one platform's transport: in order per channel, each message
-// once (later versions of a key edit it), retrying with backoff while the platform is down
-// or rate-limits. It never blocks the engine: the engine only ever writes to the database.
+// once across every drover process (deliveries are claimed; later versions of a key edit it),
+// retrying with backoff while the platform is down or rate-limits. It never blocks the engine:
+// the engine only ever writes to the database.
 import type { Clock } from '../engine/ports.js';
 import type { Platform } from './model.js';
 import { type ChatTransport, type Outbox, TransportError } from './ports.js';
@@ -9,9 +10,14 @@ export interface OutboxWorkerDeps {
   outbox: Outbox;
   transport: ChatTransport;
   clock: Clock;
+  /** Who claims the deliveries (the drover process): other processes leave them alone. */
+  owner: string;
   /** Called for every failed delivery (logging); the item stays queued. */
   onError?: (error: unknown, key: string) => void;
 }
+
+/** How long a claimed delivery is this worker's: past it (a crash), another may take it. */
+const CLAIM_TTL_MS = 120_000;
 
 export function backoffMs(attempts: number): number {
   return Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
@@ -32,7 +38,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const platform = transport.platform;
   const deliverDue = async (): Promise<number> => {
     const now = clock.now();
-    const due = await outbox.due(platform, now, 20);
+    const due = await outbox.claim(platform, deps.owner, now, 20, CLAIM_TTL_MS);
     let delivered = 0;
     for (const item of due) {
       try {
@@ -58,14 +64,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
     return delivered;
   };
-  // Calls are serialized: two overlapping runs would both read the same due item and post it
-  // twice (the serve loop and a caller's own runOnce, say).
-  let last: Promise<number> = Promise.resolve(0);
-  const runOnce = (): Promise<number> => {
-    const next = last.then(deliverDue, deliverDue);
-    last = next;
-    return next;
-  };
+  // Overlapping runs (the serve loop and a caller's own, say) claim disjoint items.
+  const runOnce = deliverDue;
   return {
     platform,
     runOnce,

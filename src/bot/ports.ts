@@ -32,12 +32,15 @@ export interface Outbox {
   /** The consumer's cursor: the id of the last event it rendered (0 at first). */
   cursor(consumer: string): Promise<number>;
   /**
-   * Due items of a platform, oldest first, at most one per (channel, key) and none behind an
-   * undelivered older item of the same channel (delivery is in order per channel).
+   * Takes due items of a platform for `owner` to deliver until `now + ttlMs`: oldest first, the
+   * head of each channel's queue only (delivery is in order per channel), and none of a channel
+   * where another delivery is under way — in this process or any other on the same database —
+   * so every message is posted once. A claim ends with `delivered` or `retryLater`, or expires.
    */
-  due(platform: Platform, now: Date, limit: number): Promise<OutboxItem[]>;
-  /** Marks the item delivered and records (or keeps) where the message lives. */
+  claim(platform: Platform, owner: string, now: Date, limit: number, ttlMs: number): Promise<OutboxItem[]>;
+  /** Marks the item delivered and records (or keeps) where the message lives; ends its claim. */
   delivered(id: number, ref: MessageRef): Promise<void>;
+  /** Puts the item back in its queue, due again at `nextAttemptAt`; ends its claim. */
   retryLater(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   ref(platform: Platform, channel: string, key: string): Promise<MessageRef | undefined>;
   /** The message whose ref (or threadRef) this is: maps a thread reply to its parent's key. */

@@ -37,6 +37,7 @@ export async function startConsoleApp(
     outbox: db.outbox,
     transport: createConsoleTransport({ write: (text) => write(text.replace(/\n$/, '')), fancy }),
     clock,
+    owner: runtime.owner,
   });
   const digests = digestScheduler(runtime, ['console']);
   const dispatcher = createDispatcher({

@@ -73,7 +73,7 @@ export async function startServe(
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const onError = (error: unknown) =>
     log(`drover: ${error instanceof Error ? error.message : String(error)}`);
-  const { db, config, clock } = runtime;
+  const { db, config, clock, owner } = runtime;
   const platforms: Platform[] = [];
   // Digests go to every platform served here; the list fills in below, before start().
   const digests = digestScheduler(runtime, platforms, onError);
@@ -100,7 +100,9 @@ export async function startServe(
     : undefined;
   if (slack) {
     platforms.push('slack');
-    workers.push(createOutboxWorker({ outbox: db.outbox, transport: slack.transport, clock, onError }));
+    workers.push(
+      createOutboxWorker({ outbox: db.outbox, transport: slack.transport, clock, owner, onError }),
+    );
     ready.set('slack', false);
     slack.ready().then(
       () => ready.set('slack', true),
@@ -123,7 +125,9 @@ export async function startServe(
     : undefined;
   if (discord) {
     platforms.push('discord');
-    workers.push(createOutboxWorker({ outbox: db.outbox, transport: discord.transport, clock, onError }));
+    workers.push(
+      createOutboxWorker({ outbox: db.outbox, transport: discord.transport, clock, owner, onError }),
+    );
     ready.set('discord', false);
     discord.start().then(
       () => ready.set('discord', true),

@@ -49,6 +49,7 @@ describe('outbox worker', () => {
         outbox: database.outbox,
         transport,
         clock,
+        owner: 'worker-test',
         onError: (error) => errors.push((error as Error).message),
       }),
     };
@@ -87,6 +88,29 @@ describe('outbox worker', () => {
       errors.join('; '),
     ).toBe(1);
     expect(slack.messages.map((m) => m.text)).toEqual(['Upgrade #5']);
+  });
+
+  it('two drover processes delivering from one database post each message once, in order per channel', async () => {
+    const clock = createTestClock();
+    const transport = createSlackTransport(createSlackWebClient('xoxb-test', slack.apiUrl));
+    const [a, b] = ['host-a:1', 'host-b:2'].map((owner) =>
+      createOutboxWorker({ outbox: database.outbox, transport, clock, owner }),
+    );
+    const channels = ['C1', 'C2', 'C3', 'C4'];
+    for (let n = 1; n <= 5; n += 1)
+      await database.outbox.enqueue(
+        channels.map((channel) => message(`${channel}:${n}`, `${channel} #${n}`, null, channel)),
+      );
+    let delivered = 0;
+    for (let round = 0; round < 20 && delivered < 20; round += 1)
+      delivered += (await Promise.all([a!.drain(), b!.drain(), a!.runOnce(), b!.runOnce()])).reduce(
+        (x, y) => x + y,
+      );
+    expect(delivered).toBe(20);
+    for (const channel of channels)
+      expect(slack.messages.filter((m) => m.channel === channel).map((m) => m.text)).toEqual(
+        [1, 2, 3, 4, 5].map((n) => `${channel} #${n}`),
+      );
   });
 
   it('holds a channel through an outage and delivers in order after it, replies in their thread', async () => {

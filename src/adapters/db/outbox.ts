@@ -2,13 +2,17 @@
 // newest content wins, no flood of edits) and takes its place in the channel's queue, so a
 // thread parent is never queued behind its own replies; delivery is in order per channel.
 // The replaced row is marked superseded rather than edited, so a delivery already in flight
-// with the old content is followed by an edit carrying the new one.
-import { and, asc, count, eq, isNull, lte, or, sql } from 'drizzle-orm';
+// with the old content is followed by an edit carrying the new one. Deliveries are claimed
+// (owner, until): any number of drover processes may deliver, each message is posted once.
+import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { OutgoingMessage, Platform } from '../../bot/model.js';
 import type { MessageRef, Outbox, OutboxItem } from '../../bot/ports.js';
 import type { Db, Queryable } from './db.js';
 import { rowsOf } from './db.js';
 import { consumerCursors, messageRefs, outbox } from './schema.js';
+
+/** A time as a raw query parameter: postgres.js takes no Date there, PGlite does; both take this. */
+const timestamp = (at: Date) => sql`${at.toISOString()}::timestamptz`;
 
 const keyOf = (item: { platform: string; channel: string; key: string }) =>
   `${item.platform}\u0000${item.channel}\u0000${item.key}`;
@@ -64,22 +68,46 @@ export function createOutbox(db: Db): Outbox {
       return row?.cursor ?? 0;
     },
 
-    async due(platform, now, limit) {
-      // The head of each channel's queue; a channel whose head is not due yet waits.
-      const heads = db
-        .selectDistinctOn([outbox.channel])
-        .from(outbox)
-        .where(and(eq(outbox.platform, platform), isNull(outbox.deliveredAt), eq(outbox.superseded, false)))
-        .orderBy(outbox.channel, sql`coalesce(${outbox.position}, ${outbox.id})`, asc(outbox.id))
-        .as('heads');
+    async claim(platform, owner, now, limit, ttlMs) {
+      // Heads of the channels' queues that are due, in channels with no delivery under way (a
+      // superseded row still being delivered counts); the row re-check under the row lock
+      // makes two claimers racing for one head get it once.
+      const claimed = rowsOf<{ id: number | string }>(
+        await db.execute(sql`
+          update outbox o set claimed_by = ${owner}, claimed_until = ${timestamp(new Date(now.getTime() + ttlMs))}
+          where o.id in (
+            select h.id from (
+              select distinct on (channel) id, channel, next_attempt_at, coalesce(position, id) as place
+              from outbox
+              where platform = ${platform} and delivered_at is null and not superseded
+              order by channel, coalesce(position, id), id
+            ) h
+            where h.next_attempt_at <= ${timestamp(now)}
+              and not exists (
+                select 1 from outbox busy
+                where busy.platform = ${platform} and busy.channel = h.channel
+                  and busy.delivered_at is null and busy.claimed_until > ${timestamp(now)}
+              )
+            order by h.place, h.id
+            limit ${limit}
+          )
+          and o.delivered_at is null and not o.superseded
+          and (o.claimed_until is null or o.claimed_until <= ${timestamp(now)})
+          returning o.id`),
+      );
+      if (claimed.length === 0) return [];
       const rows = await db
         .select()
-        .from(heads)
-        .where(lte(heads.nextAttemptAt, now))
-        .orderBy(sql`coalesce(${heads.position}, ${heads.id})`, asc(heads.id))
-        .limit(limit);
+        .from(outbox)
+        .where(
+          inArray(
+            outbox.id,
+            claimed.map((row) => Number(row.id)),
+          ),
+        );
+      rows.sort((x, y) => (x.position ?? x.id) - (y.position ?? y.id) || x.id - y.id);
       return rows.map(
-        ({ superseded, position, lastError, deliveredAt, ...row }): OutboxItem => ({
+        ({ superseded, position, lastError, deliveredAt, claimedBy, claimedUntil, ...row }): OutboxItem => ({
           ...row,
           platform: row.platform as Platform,
         }),
@@ -88,7 +116,10 @@ export function createOutbox(db: Db): Outbox {
 
     async delivered(id, ref) {
       await db.transaction(async (tx) => {
-        await tx.update(outbox).set({ deliveredAt: new Date(), lastError: null }).where(eq(outbox.id, id));
+        await tx
+          .update(outbox)
+          .set({ deliveredAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null })
+          .where(eq(outbox.id, id));
         await tx
           .insert(messageRefs)
           .values(ref)
@@ -105,7 +136,13 @@ export function createOutbox(db: Db): Outbox {
     async retryLater(id, nextAttemptAt, error) {
       await db
         .update(outbox)
-        .set({ attempts: sql`${outbox.attempts} + 1`, nextAttemptAt, lastError: error })
+        .set({
+          attempts: sql`${outbox.attempts} + 1`,
+          nextAttemptAt,
+          lastError: error,
+          claimedBy: null,
+          claimedUntil: null,
+        })
         .where(eq(outbox.id, id));
     },
 

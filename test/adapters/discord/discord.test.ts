@@ -73,6 +73,7 @@ describe('Discord end to end: the real discord.js client against a fake Discord'
       outbox,
       transport: bot.transport,
       clock: systemClock,
+      owner: 'discord-test',
       onError: (e) => errors.push(e),
     });
     running.push(lab.engine.serve(abort.signal));

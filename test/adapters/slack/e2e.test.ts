@@ -65,6 +65,7 @@ describe('Chat-ops on Slack, end to end', () => {
       outbox: database.outbox,
       transport: app.transport,
       clock: systemClock,
+      owner: 'slack-test',
     });
     const pump = async () => {
       while (!abort.signal.aborted) {

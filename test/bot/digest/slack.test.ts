@@ -95,7 +95,12 @@ describe('/upgrade digest through the real Bolt app and a fake Slack', () => {
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ text: 'posting the lab digest to slack C0LAB' });
 
-    const worker = createOutboxWorker({ outbox: database.outbox, transport: app.transport, clock });
+    const worker = createOutboxWorker({
+      outbox: database.outbox,
+      transport: app.transport,
+      clock,
+      owner: 'digest-test',
+    });
     expect(await worker.drain()).toBe(1);
     const posted = slack.messages.filter((m) => m.channel === 'C0LAB' && !m.thread_ts);
     expect(posted).toHaveLength(1);
