@@ -64,8 +64,6 @@ export function decide(
   return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, wakeAt };
 }
 
-export const FAIL_FAST = '(maxFailures';
-
 /**
  * While paused, only retried units run (pending units that ran before). Once nothing holds a
  * fail-fast pause any more, the upgrade goes on as after `resume`.
@@ -81,7 +79,7 @@ function retries(draft: Draft, context: DecideContext, now: Date, dispatch: Disp
   const busy = units.some(
     (unit) => (unit.state === 'pending' && unit.attempts > 0) || unit.state === 'running',
   );
-  if (busy || !draft.snapshot.upgrade.reason.includes(FAIL_FAST)) return;
+  if (busy || draft.snapshot.upgrade.pausedBy !== 'failures') return;
   const failed = units.filter((unit) => unit.state === 'failed').length;
   if (failed > resolveLimit(draft.snapshot.upgrade.plan.strategy.maxFailures, units.length)) return;
   draft.setUpgrade(
@@ -163,6 +161,7 @@ function advance(
           type: 'upgrade.paused',
           data: { wave: wave.index, failFast: true },
         },
+        'failures',
       );
       return null;
     }

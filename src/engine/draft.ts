@@ -11,7 +11,7 @@ import type {
   WaveRecord,
 } from './ports.js';
 import { checkedUnit, checkedUpgrade, checkedWave } from './transitions.js';
-import type { UnitState, UpgradeState, WaveState } from './types.js';
+import type { PauseCause, UnitState, UpgradeState, WaveState } from './types.js';
 
 type UnitPatch = NonNullable<Change['units']>[number];
 type WavePatch = NonNullable<Change['waves']>[number];
@@ -42,10 +42,16 @@ export class Draft {
     return this.snapshot.upgrade.id;
   }
 
-  setUpgrade(state: UpgradeState, reason: string, event?: NewEvent): void {
+  /** A pause is the operator's unless `pausedBy` says failures caused it. */
+  setUpgrade(state: UpgradeState, reason: string, event?: NewEvent, pausedBy: PauseCause = 'operator'): void {
     checkedUpgrade(this.id, this.state, state);
     this.state = state;
-    this.upgradePatch = { ...this.upgradePatch, state, reason };
+    this.upgradePatch = {
+      ...this.upgradePatch,
+      state,
+      reason,
+      pausedBy: state === 'paused' ? pausedBy : null,
+    };
     if (event) this.events.push({ ...event, data: { ...event.data, reason } });
   }
 

@@ -5,6 +5,7 @@ import type {
   Culprit,
   FailureState,
   NodeRef,
+  PauseCause,
   Phase,
   PhaseResult,
   Plan,
@@ -54,6 +55,8 @@ export interface UpgradeRecord {
   revision: number;
   /** The wave index the upgrade is at (0-based). */
   currentWave: number;
+  /** While paused: whether failures beyond maxFailures paused it, or an operator. */
+  pausedBy: PauseCause | null;
   startedBy: string;
   createdAt: Date;
   updatedAt: Date;
@@ -150,7 +153,13 @@ export type NewEvent = Omit<EngineEvent, 'id' | 'at' | 'upgradeId'>;
 /** Everything one decision changes, written in one transaction with its events. */
 export interface Change {
   /** `plan` is replaced whole when given (a retry that picks up a fixing commit moves `plan.commit`). */
-  upgrade?: { state?: UpgradeState; reason?: string; currentWave?: number; plan?: Plan };
+  upgrade?: {
+    state?: UpgradeState;
+    reason?: string;
+    currentWave?: number;
+    plan?: Plan;
+    pausedBy?: PauseCause | null;
+  };
   waves?: Array<Partial<Omit<WaveRecord, 'upgradeId' | 'service'>> & { index: number }>;
   units?: Array<
     Partial<Omit<UnitRecord, 'upgradeId' | 'service' | 'node' | 'seq' | 'wave'>> & { id: number }

@@ -23,6 +23,9 @@ export const UPGRADE_STATES = [
   'aborted',
 ] as const;
 export type UpgradeState = (typeof UPGRADE_STATES)[number];
+/** Why a paused upgrade is paused: failures beyond maxFailures (it goes on by itself once retries
+ * or skips clear them), or an operator (it waits for `resume`). */
+export type PauseCause = 'failures' | 'operator';
 export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = [
   'planned',
   'running',

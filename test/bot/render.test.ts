@@ -108,6 +108,7 @@ const snapshot = (
     plan,
     revision: 9,
     currentWave: 1,
+    pausedBy: 'failures',
     startedBy: 'ops',
     createdAt: new Date(),
     updatedAt: new Date(),

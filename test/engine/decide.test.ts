@@ -136,6 +136,7 @@ describe('decide: the rollout state machine', () => {
     ).snapshot;
     expect(s.upgrade.state).toBe('paused');
     expect(s.upgrade.reason).toMatch(/failed \(maxFailures 0\): cmp-\d failed health \(exit 1\)/);
+    expect(s.upgrade.pausedBy).toBe('failures');
     const computes = s.units.filter((u) => u.service === 'nova-compute');
     // Four were in flight together (concurrency 4) when the first failure was seen; none started after.
     expect(computes.filter((u) => u.state === 'failed')).toHaveLength(4);
@@ -163,6 +164,33 @@ describe('decide: the rollout state machine', () => {
           : ok(id),
     ).snapshot;
     expect(s.failures).toHaveLength(2);
+  });
+
+  it('a pause ends by itself after retries only when failures caused it, whatever its reason says', () => {
+    const { snapshot, context } = setup({ computes: 2 }, { strategy: 'all-at-once' });
+    const paused = runToRest(snapshot, context, (id, cur) =>
+      cur.units.find((u) => u.id === id)!.node === 'cmp-1' ? failed(id) : ok(id),
+    ).snapshot;
+    expect(paused.upgrade).toMatchObject({ state: 'paused', pausedBy: 'failures' });
+    const afterRetry = (cause: 'failures' | 'operator', reason: string) => {
+      let s: UpgradeSnapshot = { ...paused, upgrade: { ...paused.upgrade, pausedBy: cause, reason } };
+      s = applyChange(s, applyVerb(s, { verb: 'retry', node: 'cmp-1' }, ops, T0, false));
+      const { decision, next } = step(s, context, idle());
+      expect(decision.dispatch).toHaveLength(1);
+      return step(next, context, {
+        inFlight: new Set(),
+        results: [ok(decision.dispatch[0]!.unitId)],
+        culprits: [],
+      }).next.upgrade;
+    };
+    // The retried node was the wave's last: the upgrade goes on, here straight to its end.
+    expect(afterRetry('failures', 'wave 2: something')).toMatchObject({ state: 'completed', pausedBy: null });
+    expect(afterRetry('operator', 'paused by ops (maxFailures looked fine)').state).toBe('paused');
+    // The operator's own pause is recorded as such.
+    const running = { ...paused, upgrade: { ...paused.upgrade, state: 'running' as const, pausedBy: null } };
+    expect(applyChange(running, applyVerb(running, { verb: 'pause' }, ops, T0, false)).upgrade.pausedBy).toBe(
+      'operator',
+    );
   });
 
   it('retry re-runs the node from its failed phase and the upgrade goes on', () => {

@@ -17,6 +17,7 @@ export function snapshotOf(plan: Plan, id = 1): UpgradeSnapshot {
       plan,
       revision: 0,
       currentWave: 0,
+      pausedBy: null,
       startedBy: 'ops',
       createdAt: at,
       updatedAt: at,

@@ -7,7 +7,7 @@ import type {
   UpgradeRecord,
   WaveRecord,
 } from '../../engine/ports.js';
-import type { Phase, UnitState, UpgradeState, WaveState } from '../../engine/types.js';
+import type { PauseCause, Phase, UnitState, UpgradeState, WaveState } from '../../engine/types.js';
 import type { events, failures, units, upgrades, waves } from './schema.js';
 
 export const toUpgrade = (row: typeof upgrades.$inferSelect): UpgradeRecord => ({
@@ -19,6 +19,7 @@ export const toUpgrade = (row: typeof upgrades.$inferSelect): UpgradeRecord => (
   plan: row.plan,
   revision: row.revision,
   currentWave: row.currentWave,
+  pausedBy: row.pausedBy as PauseCause | null,
   startedBy: row.startedBy,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,

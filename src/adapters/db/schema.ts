@@ -31,6 +31,8 @@ export const upgrades = pgTable(
     plan: jsonb('plan').$type<Plan>().notNull(),
     revision: integer('revision').notNull().default(0),
     currentWave: integer('current_wave').notNull().default(0),
+    /** Who paused it, while paused: 'failures' (fail-fast) or 'operator'. */
+    pausedBy: text('paused_by'),
     startedBy: text('started_by').notNull(),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: at('lease_expires_at'),
@@ -177,6 +179,9 @@ export const outbox = pgTable(
     createdAt: at('created_at').notNull().defaultNow(),
     /** Place in its channel's queue when not its id: newer content of a key keeps the old place. */
     position: bigint('position', { mode: 'number' }),
+    /** The drover process delivering it, until when: one delivery at a time per channel. */
+    claimedBy: text('claimed_by'),
+    claimedUntil: at('claimed_until'),
   },
   (t) => [
     index('outbox_due').on(t.platform, t.deliveredAt, t.id),
