@@ -55,14 +55,24 @@ export async function followEvents(
   };
   // Start after every event stored so far: only what happens from now on is printed.
   cursor = await runtime.db.store.lastEventId();
+  // Stopping wakes the loop at once: the CLI exits as soon as the upgrade rests.
+  let wake: () => void = () => undefined;
   const loop = (async () => {
     while (!stopped) {
       await flush();
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise<void>((resolve) => {
+        if (stopped) return resolve();
+        const timer = setTimeout(resolve, 250);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
   return async () => {
     stopped = true;
+    wake();
     await loop;
     await flush();
   };
