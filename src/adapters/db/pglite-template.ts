@@ -2,10 +2,10 @@
 // database costs a file copy (~0.3 s here) instead of initdb + migrations (~9 s and ~900 MB
 // RSS on this machine). Cached per migration set and PGlite version under $DROVER_CACHE_DIR
 // (default $XDG_CACHE_HOME/drover, ~/.cache/drover).
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { migrationsHash } from './migrate.js';
 
@@ -43,12 +43,21 @@ export function saveTemplate(dataDir: string, template: string): string | undefi
     mkdirSync(dirname(template), { recursive: true });
     cpSync(dataDir, partial, { recursive: true });
     if (!existsSync(template)) renameSync(partial, template);
+    pruneOthers(template);
     return undefined;
   } catch (error) {
     return `cannot cache the migrated database template at ${template}: ${(error as Error).message}`;
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }
+}
+
+/** Templates of other migration sets or PGlite versions (25 MB or more each) are dropped. */
+function pruneOthers(template: string): void {
+  const keep = basename(template);
+  for (const entry of readdirSync(dirname(template)))
+    if (/^pglite-/.test(entry) && entry !== keep && !entry.endsWith('.partial'))
+      rmSync(join(dirname(template), entry), { recursive: true, force: true });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateCommand, openDatabase } from '../../../src/adapters/db/open.js';
 import { templateDir } from '../../../src/adapters/db/pglite-template.js';
@@ -19,9 +19,12 @@ describe('migrations on PGlite', () => {
     const root = mkdtempSync(join(tmpdir(), 'drover-migrate-'));
     const env = { DROVER_CACHE_DIR: join(root, 'cache') };
     const dir = join(root, 'db');
+    // A template of another migration set is dropped when this one is saved.
+    mkdirSync(join(root, 'cache', 'pglite-0.0.0-0123456789ab'), { recursive: true });
     expect(await migrateCommand(env, dir)).toMatch(/^migrations applied on PGlite \(.*\/db\): \d+ new$/);
     expect(await migrateCommand(env, dir)).toMatch(/: up to date \(\d+ applied\)$/);
     expect(existsSync(templateDir(env))).toBe(true);
+    expect(readdirSync(join(root, 'cache'))).toEqual([basename(templateDir(env))]);
     // A second directory starts from the template: already migrated, no initdb.
     expect(await migrateCommand(env, join(root, 'db2'))).toMatch(/: up to date \(\d+ applied\)$/);
     // Copied from a cleanly closed directory that keeps only the database drover uses.
