@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderTemplate } from '../src/engine/template.js';
 import { measure } from './measure.js';
-import type { Contender, Scenario } from './types.js';
+import type { Contender, Outcome, Scenario } from './types.js';
 
 const HERE = resolve(import.meta.dirname);
 const ROOT = resolve(HERE, '..');
@@ -18,7 +18,7 @@ export function commandsOf(scenario: Scenario): [string, string] {
   ];
 }
 
-function writeJob(scenario: Scenario, extra: Record<string, string> = {}): string {
+function writeJob(scenario: Scenario, extra: Record<string, unknown> = {}): string {
   const job = join(mkdtempSync(join(tmpdir(), 'drover-bench-job-')), 'job.json');
   writeFileSync(
     job,
@@ -44,41 +44,53 @@ export const nodeSshLoop: Contender = {
 /** The loop of (a) through drover's compiled SSH adapter: the adapter's own cost. */
 export const runnerLoop: Contender = {
   name: '(a+) same loop, drover SSH adapter',
-  async run(scenario) {
-    // Compiled from the current source, outside the measurement, under node_modules so the
-    // output resolves node-ssh like the real build does (and git ignores it).
-    const out = join(ROOT, 'node_modules', '.cache', 'drover-bench');
-    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-    const flags = [
-      '--outDir',
-      out,
-      '--rootDir',
-      'src',
-      '--module',
-      'NodeNext',
-      '--moduleResolution',
-      'NodeNext',
-    ];
-    try {
-      execFileSync(
-        tsc,
-        [...flags, '--target', 'ES2022', '--strict', '--skipLibCheck', 'src/adapters/ssh/runner.ts'],
-        {
-          cwd: ROOT,
-          stdio: 'pipe',
-        },
-      );
-    } catch (error) {
-      // tsc still emits on type errors elsewhere in the tree; only a missing output is fatal.
-      if (!existsSync(join(out, 'adapters', 'ssh', 'runner.js')))
-        return {
-          unavailable: `could not compile the SSH adapter: ${(error as Error).message.slice(0, 200)}`,
-        };
-    }
-    const job = writeJob(scenario, { module: join(out, 'adapters', 'ssh', 'runner.js') });
-    return measure(['node', join(HERE, 'runner-loop.mjs'), job], { timeoutMs: scenario.timeoutMs });
-  },
+  run: (scenario) => adapterLoop(scenario, commandsOf(scenario)),
 };
+
+/** (a+) with the `version` probe drover runs on a node before it touches it: what drover sends. */
+export const probingRunnerLoop: Contender = {
+  name: '(a+v) same, with the version probe first',
+  run: (scenario) =>
+    adapterLoop(scenario, [
+      renderTemplate(scenario.fleet.phases.version, { service: 'keystone' }),
+      ...commandsOf(scenario),
+    ]),
+};
+
+async function adapterLoop(scenario: Scenario, commands: string[]): Promise<Outcome> {
+  // Compiled from the current source, outside the measurement, under node_modules so the
+  // output resolves node-ssh like the real build does (and git ignores it).
+  const out = join(ROOT, 'node_modules', '.cache', 'drover-bench');
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const flags = [
+    '--outDir',
+    out,
+    '--rootDir',
+    'src',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+  ];
+  try {
+    execFileSync(
+      tsc,
+      [...flags, '--target', 'ES2022', '--strict', '--skipLibCheck', 'src/adapters/ssh/runner.ts'],
+      {
+        cwd: ROOT,
+        stdio: 'pipe',
+      },
+    );
+  } catch (error) {
+    // tsc still emits on type errors elsewhere in the tree; only a missing output is fatal.
+    if (!existsSync(join(out, 'adapters', 'ssh', 'runner.js')))
+      return {
+        unavailable: `could not compile the SSH adapter: ${(error as Error).message.slice(0, 200)}`,
+      };
+  }
+  const job = writeJob(scenario, { module: join(out, 'adapters', 'ssh', 'runner.js'), commands });
+  return measure(['node', join(HERE, 'runner-loop.mjs'), job], { timeoutMs: scenario.timeoutMs });
+}
 
 export const xargsSsh: Contender = {
   name: '(b) xargs -P ssh',
