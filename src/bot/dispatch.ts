@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { StartOptions, Target, Upgrades } from '../engine/api.js';
 import type { Store } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
-import { DroverError, UsageError } from '../errors.js';
+import { DroverError, RefusedError, UsageError } from '../errors.js';
 import { type ActorContext, mayRun } from './auth.js';
 import { type CommandRequest, helpText, parseCommand, VERB_TABLE } from './grammar.js';
 import { describeSnapshot, planTable } from './render/text.js';
@@ -37,6 +37,34 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     outcome: string,
     upgradeId?: number,
   ) => store.audit({ actor, command, args, outcome, upgradeId: upgradeId ?? null });
+
+  /** Retry or skip every node of a failure; nodes the verb no longer applies to are named. */
+  async function everyNodeOf(
+    actor: Actor,
+    verb: 'retry' | 'skip',
+    failureId: number,
+    upgradeId: number,
+    doing: string,
+  ): Promise<{ text: string; upgradeId: number }> {
+    const failure = await store.failure(failureId);
+    if (!failure || failure.upgradeId !== upgradeId)
+      throw new RefusedError(`upgrade #${upgradeId} has no failure #${failureId}`);
+    const done: string[] = [];
+    const refused: string[] = [];
+    for (const node of failure.nodes) {
+      try {
+        await upgrades[verb](actor, { upgradeId }, node);
+        done.push(node);
+      } catch (error) {
+        if (!(error instanceof DroverError) || failure.nodes.length === 1) throw error;
+        refused.push(`${node}: ${error.message}`);
+      }
+    }
+    if (done.length === 0)
+      throw new RefusedError(`nothing to ${verb} in failure #${failureId}: ${refused.join('; ')}`);
+    const left = refused.length > 0 ? ` (not ${refused.join('; ')})` : '';
+    return { text: `upgrade #${upgradeId}: ${doing} ${done.join(', ')}${left}`, upgradeId };
+  }
 
   async function act(
     actor: Actor,
@@ -93,9 +121,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       case 'retry':
       case 'skip': {
+        const doing = request.verb === 'retry' ? 'retrying' : 'skipping';
+        if ('failure' in request) return everyNodeOf(actor, request.verb, request.failure, request.id, doing);
         const snapshot = await upgrades[request.verb](actor, target(request), request.node);
         return {
-          text: `upgrade #${snapshot.upgrade.id}: ${request.verb === 'retry' ? 'retrying' : 'skipping'} ${request.node}`,
+          text: `upgrade #${snapshot.upgrade.id}: ${doing} ${request.node}`,
           upgradeId: snapshot.upgrade.id,
         };
       }

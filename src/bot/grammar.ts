@@ -113,6 +113,8 @@ export type CommandRequest =
   | { verb: 'status'; env?: string; id?: number }
   | { verb: 'rollback'; scope: 'wave' | 'all'; env?: string; id?: number }
   | { verb: 'retry' | 'skip'; node: string; env?: string; id?: number }
+  /** A failure post's button: every node of the failure (not typed: the text grammar names a node). */
+  | { verb: 'retry' | 'skip'; failure: number; id: number }
   | { verb: 'ack'; failure?: number; note?: string; env?: string }
   | { verb: 'help'; topic?: string };
 

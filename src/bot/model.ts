@@ -17,7 +17,10 @@ export type ButtonAction = 'ack' | 'retry' | 'skip' | 'rollback';
 export interface Button {
   action: ButtonAction;
   label: string;
-  /** Carried back with the click: `failure:<id>` (ack), `<upgrade>:<node>` (retry, skip), `<upgrade>` (rollback). */
+  /**
+   * Carried back with the click: `failure:<id>` (ack), `<upgrade>:failure:<id>` (retry, skip: every
+   * node of the failure; `<upgrade>:<node>` from older posts still works), `<upgrade>` (rollback).
+   */
   value: string;
   style?: 'primary' | 'danger';
 }

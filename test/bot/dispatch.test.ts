@@ -128,6 +128,59 @@ describe('dispatcher', () => {
     expect(unknownRelease.text).toMatch(/unknown release "kilo"/);
   });
 
+  it('a failure post’s Retry and Skip act on every node of the failure, naming the ones they cannot', async () => {
+    const started = await dispatcher.handle(ops, 'start havana env=lab');
+    expect(started.ok).toBe(true);
+    const [upgrade] = await database.store.active('lab');
+    let snapshot = (await database.store.load(upgrade!.id))!;
+    // Two units on two nodes (the lab has one node per service and wave).
+    const a = snapshot.units[0]!;
+    const b = snapshot.units.find((u) => u.node !== a.node)!;
+    const { failureIds } = await database.store.commit(snapshot.upgrade.id, null, {
+      upgrade: { state: 'paused', reason: '2 failed', pausedBy: 'failures' },
+      waves: [{ index: 0, state: 'running' }],
+      units: [a, b].map((u) => ({
+        id: u.id,
+        state: 'failed' as const,
+        phase: 'health' as const,
+        exitCode: 1,
+      })),
+      failures: [
+        {
+          fingerprint: 'f-both',
+          service: a.service,
+          phase: 'health',
+          exitCode: 1,
+          nodes: [a.node, b.node],
+          outputTail: 'down',
+        },
+      ],
+      events: [],
+    });
+    const button = { verb: 'retry' as const, failure: failureIds[0]!, id: upgrade!.id };
+    const retried = await dispatcher.handle(ops, button);
+    expect(retried).toMatchObject({
+      ok: true,
+      text: `upgrade #${upgrade!.id}: retrying ${a.node}, ${b.node}`,
+    });
+    snapshot = (await database.store.load(upgrade!.id))!;
+    expect(snapshot.units.filter((u) => u.id === a.id || u.id === b.id).map((u) => u.state)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    // A second press finds nothing left to retry; developers may not press it at all.
+    expect(await dispatcher.handle(ops, button)).toMatchObject({
+      ok: false,
+      text: expect.stringMatching(/^nothing to retry in failure #\d+: .*has no failed unit/),
+    });
+    expect((await dispatcher.handle(dev, button)).text).toMatch(/^only operators may retry/);
+    expect(await dispatcher.handle(ops, { ...button, failure: 987_654 })).toMatchObject({
+      ok: false,
+      text: `upgrade #${upgrade!.id} has no failure #987654`,
+    });
+    await dispatcher.handle(ops, `abort id=${upgrade!.id}`);
+  });
+
   it('posts a digest on demand for anyone', async () => {
     expect((await dispatcher.handle(stranger, 'digest env=lab')).text).toBe('digest of lab posted');
     expect(digests).toEqual(['lab']);

@@ -124,6 +124,9 @@ describe('buttons', () => {
     expect(commandForButton('rollback', '3')).toEqual({ verb: 'rollback', scope: 'wave', id: 3 });
     expect(commandForButton('ack', 'node:7')).toBeUndefined();
     expect(commandForButton('retry', '3')).toBeUndefined();
+    expect(commandForButton('retry', '3:failure:7')).toEqual({ verb: 'retry', failure: 7, id: 3 });
+    expect(commandForButton('skip', '3:failure:7')).toEqual({ verb: 'skip', failure: 7, id: 3 });
+    expect(commandForButton('retry', '3:failure:x')).toBeUndefined();
     expect(commandForButton('rollback', 'x')).toBeUndefined();
   });
 });

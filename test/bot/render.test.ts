@@ -182,11 +182,11 @@ describe('the failure post', () => {
       mention: expect.objectContaining({ name: 'Alice', slack: 'U01ALICE' }),
     });
     expect(text(culpritField)).toContain('bisected in 4 probe(s)');
-    expect(message.buttons!.map((b) => [b.action, b.value])).toEqual([
-      ['ack', 'failure:7'],
-      ['retry', '3:cmp-1'],
-      ['skip', '3:cmp-1'],
-      ['rollback', '3'],
+    expect(message.buttons!.map((b) => [b.action, b.label, b.value])).toEqual([
+      ['ack', 'Acknowledge', 'failure:7'],
+      ['retry', 'Retry 2 nodes', '3:failure:7'],
+      ['skip', 'Skip 2 nodes', '3:failure:7'],
+      ['rollback', 'Roll back wave', '3'],
     ]);
     const blocks = text(toBlocks(message));
     expect(blocks).toContain('<@U01ALICE>');

@@ -54,7 +54,9 @@ export function failureMessage(
       : failure.state === 'acked'
         ? 'acknowledged'
         : 'open — acknowledge in this thread (`ack`) or with the button';
-  const firstNode = failure.nodes[0] ?? '';
+  // Retry and Skip act on every node of the failure.
+  const everyNode = `${snapshot.upgrade.id}:failure:${failure.id}`;
+  const whichNodes = failure.nodes.length === 1 ? 'node' : `${failure.nodes.length} nodes`;
   return {
     summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${nodes} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
     title: [
@@ -84,8 +86,8 @@ export function failureMessage(
                   },
                 ]
               : []),
-            { action: 'retry', label: 'Retry node', value: `${snapshot.upgrade.id}:${firstNode}` },
-            { action: 'skip', label: 'Skip node', value: `${snapshot.upgrade.id}:${firstNode}` },
+            { action: 'retry', label: `Retry ${whichNodes}`, value: everyNode },
+            { action: 'skip', label: `Skip ${whichNodes}`, value: everyNode },
             {
               action: 'rollback',
               label: 'Roll back wave',
