@@ -1,6 +1,8 @@
 // Configs for tests, written as users write them (YAML) and parsed by the real loader.
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { makePlan } from '../../src/engine/plan.js';
+import type { Plan } from '../../src/engine/types.js';
 
 export interface FleetSpec {
   controllers?: number;
@@ -48,4 +50,15 @@ ${spec.extra ?? ''}`;
 
 export function openstackConfig(spec: FleetSpec = {}): Config {
   return parseConfig(openstackYaml(spec), 'test.yaml', {});
+}
+
+/** The plan of havana for an environment of the default lab, as stores and commits get it. */
+export function labPlan(environment = 'lab'): Plan {
+  return makePlan({
+    config: openstackConfig(),
+    environment,
+    release: 'havana',
+    options: {},
+    versions: new Map(),
+  });
 }

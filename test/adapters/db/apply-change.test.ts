@@ -4,19 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/adapters/db/open.js';
 import { applyChange } from '../../../src/engine/apply.js';
-import { makePlan } from '../../../src/engine/plan.js';
 import type { Change, UpgradeSnapshot } from '../../../src/engine/ports.js';
-import { openstackConfig } from '../../support/config.js';
+import { labPlan } from '../../support/config.js';
 import { backends, openTestDatabase } from '../../support/db.js';
-
-const plan = () =>
-  makePlan({
-    config: openstackConfig(),
-    environment: 'lab',
-    release: 'havana',
-    options: {},
-    versions: new Map(),
-  });
 
 /** What the store stamps itself (the commit's time) is left out of the comparison. */
 function comparable(snapshot: UpgradeSnapshot) {
@@ -33,7 +23,7 @@ describe.each(backends())('applyChange mirrors a commit on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     snapshot = await database.store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
       { type: 'upgrade.started', data: {} },
     );
   });

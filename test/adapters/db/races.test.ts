@@ -1,20 +1,11 @@
 // Races only show on a real server: PGlite is one session and serializes everything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/adapters/db/open.js';
-import { makePlan } from '../../../src/engine/plan.js';
 import { ActiveUpgradeExistsError } from '../../../src/errors.js';
-import { openstackConfig } from '../../support/config.js';
+import { labPlan } from '../../support/config.js';
 import { openTestDatabase } from '../../support/db.js';
 
 // The config has one environment; the store keys on the upgrade's own environment field.
-const plan = () =>
-  makePlan({
-    config: openstackConfig(),
-    environment: 'lab',
-    release: 'havana',
-    options: {},
-    versions: new Map(),
-  });
 
 describe.runIf(process.env.DATABASE_URL)('races on postgres', () => {
   let database: Database;
@@ -28,7 +19,7 @@ describe.runIf(process.env.DATABASE_URL)('races on postgres', () => {
   it('ten concurrent commits at one revision: exactly one wins, its event alone is stored', async () => {
     const { store } = database;
     const snapshot = await store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
       { type: 'command', data: {} },
     );
     const unit = snapshot.units[0]!;
@@ -54,7 +45,7 @@ describe.runIf(process.env.DATABASE_URL)('races on postgres', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () =>
         database.store.createUpgrade(
-          { environment: 'race', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+          { environment: 'race', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
           { type: 'command', data: {} },
         ),
       ),

@@ -2,21 +2,12 @@
 // new failures' ids in order, the scope of an upgrade, and the history beside decisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/adapters/db/open.js';
-import { makePlan } from '../../../src/engine/plan.js';
 import type { UpgradeSnapshot } from '../../../src/engine/ports.js';
 import type { Culprit } from '../../../src/engine/types.js';
 import { ActiveUpgradeExistsError, NotFoundError } from '../../../src/errors.js';
-import { openstackConfig } from '../../support/config.js';
+import { labPlan } from '../../support/config.js';
 import { backends, openTestDatabase } from '../../support/db.js';
 
-const plan = () =>
-  makePlan({
-    config: openstackConfig(),
-    environment: 'lab',
-    release: 'havana',
-    options: {},
-    versions: new Map(),
-  });
 const culprit: Culprit = {
   how: 'commit',
   sha: 'a'.repeat(40),
@@ -43,7 +34,7 @@ describe.each(backends())('store commits on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     first = await database.store.createUpgrade(
-      { environment: 'env-a', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
       { type: 'command', data: { n: 1 } },
     );
   });
@@ -52,7 +43,7 @@ describe.each(backends())('store commits on %s', (backend) => {
   });
 
   it('creates waves by plan index and units in running order', () => {
-    const planned = plan();
+    const planned = labPlan();
     expect(first.waves.map((w) => [w.index, w.service, w.state])).toEqual(
       planned.waves.map((w, i) => [i, w.service, 'pending']),
     );
@@ -145,7 +136,7 @@ describe.each(backends())('store commits on %s', (backend) => {
     const { store } = database;
     const [failureOfFirst] = (await store.load(first.upgrade.id))!.failures;
     const other = await store.createUpgrade(
-      { environment: 'env-b', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-b', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
       { type: 'command', data: { n: 2 } },
     );
     await store.commit(other.upgrade.id, null, {
@@ -163,7 +154,7 @@ describe.each(backends())('store commits on %s', (backend) => {
       events: [],
     });
     const next = await store.createUpgrade(
-      { environment: 'env-a', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
       { type: 'command', data: { n: 3 } },
     );
     const revision = (await store.load(first.upgrade.id))!.upgrade.revision;

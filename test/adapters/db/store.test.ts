@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/adapters/db/open.js';
-import { makePlan } from '../../../src/engine/plan.js';
 import { ActiveUpgradeExistsError } from '../../../src/errors.js';
-import { openstackConfig } from '../../support/config.js';
+import { labPlan } from '../../support/config.js';
 import { backends, openTestDatabase } from '../../support/db.js';
 
-const plan = (environment = 'lab') =>
-  makePlan({ config: openstackConfig(), environment, release: 'havana', options: {}, versions: new Map() });
 const start = { type: 'command' as const, data: { verb: 'start' } };
 
 describe.each(backends())('store on %s', (backend) => {
@@ -21,15 +18,15 @@ describe.each(backends())('store on %s', (backend) => {
   it('creates an upgrade with its waves and units, and only one active per environment', async () => {
     const { store } = database;
     const snapshot = await store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: plan(), startedBy: 'ops', reason: 'started by ops' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: 'started by ops' },
       start,
     );
     expect(snapshot.upgrade).toMatchObject({ state: 'planned', revision: 0, currentWave: 0 });
-    expect(snapshot.waves.map((w) => w.service)).toEqual(plan().waves.map((w) => w.service));
+    expect(snapshot.waves.map((w) => w.service)).toEqual(labPlan().waves.map((w) => w.service));
     expect(snapshot.units.map((u) => u.seq)).toEqual(snapshot.units.map((_, i) => i + 1));
     await expect(
       store.createUpgrade(
-        { environment: 'lab', release: 'havana', plan: plan(), startedBy: 'ops', reason: '' },
+        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
         start,
       ),
     ).rejects.toBeInstanceOf(ActiveUpgradeExistsError);
