@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import { RefusedError } from '../../errors.js';
 import { migrationsHash } from './migrate.js';
 
 function pgliteVersion(): string {
@@ -25,10 +26,23 @@ export function templateDir(env: NodeJS.ProcessEnv): string {
   return join(dir, `pglite-${pgliteVersion()}-${migrationsHash()}`);
 }
 
-/** Fills an empty data directory from the template; false when there is no template yet. */
+/**
+ * Fills an empty data directory from the template; false when there is no template yet. The
+ * copy lands whole or not at all: a copy cut short (full disk) never passes for a database.
+ */
 export function copyTemplate(template: string, dataDir: string): boolean {
   if (!existsSync(join(template, 'PG_VERSION'))) return false;
-  cpSync(template, dataDir, { recursive: true });
+  if (readdirSync(dataDir).length > 0)
+    throw new RefusedError(
+      `${dataDir} holds files but no database (no PG_VERSION): move them away, or set DATABASE_URL`,
+    );
+  const partial = `${dataDir}.${process.pid}.partial`;
+  try {
+    cpSync(template, partial, { recursive: true });
+    renameSync(partial, dataDir); // replaces the empty directory the lock was taken beside
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
   return true;
 }
 

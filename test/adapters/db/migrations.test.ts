@@ -25,6 +25,12 @@ describe('migrations on PGlite', () => {
     expect(await migrateCommand(env, dir)).toMatch(/: up to date \(\d+ applied\)$/);
     expect(existsSync(templateDir(env))).toBe(true);
     expect(readdirSync(join(root, 'cache'))).toEqual([basename(templateDir(env))]);
+    // A directory holding something else is not overwritten.
+    mkdirSync(join(root, 'stray'));
+    writeFileSync(join(root, 'stray', 'notes.txt'), 'mine');
+    await expect(openDatabase({ env, dataDir: join(root, 'stray') })).rejects.toThrow(
+      /stray holds files but no database \(no PG_VERSION\)/,
+    );
     // A second directory starts from the template: already migrated, no initdb.
     expect(await migrateCommand(env, join(root, 'db2'))).toMatch(/: up to date \(\d+ applied\)$/);
     // Copied from a cleanly closed directory that keeps only the database drover uses.
