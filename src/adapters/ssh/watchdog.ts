@@ -25,7 +25,9 @@ const BUILTINS = new Set(
 /** The command's words when `timeout` can run it without a shell, else undefined. */
 export function simpleWords(text: string): string[] | undefined {
   const words = text.trim().split(/ +/);
-  if (words.length === 0 || !words.every((word) => WORD.test(word))) return undefined;
+  // A word starting with `=` is a path lookup to zsh (`=ls`): left to sh.
+  if (words.length === 0 || !words.every((word) => WORD.test(word) && !word.startsWith('=')))
+    return undefined;
   const program = words[0]!;
   if (!PROGRAM.test(program) || BUILTINS.has(program)) return undefined;
   return words;

@@ -29,6 +29,7 @@ describe('the remote watchdog', () => {
       'echo {a,b}',
       'a # comment',
       'FOO=1 /bin/upgrade',
+      '/bin/upgrade =ls',
       'cd /srv && make',
       'export A=1',
       '-x',
