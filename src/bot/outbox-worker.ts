@@ -36,7 +36,8 @@ export interface OutboxWorker {
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { outbox, transport, clock } = deps;
   const platform = transport.platform;
-  const deliverDue = async (): Promise<number> => {
+  // Overlapping runs (the serve loop and a caller's own, say) claim disjoint items.
+  const runOnce = async (): Promise<number> => {
     const now = clock.now();
     const due = await outbox.claim(platform, deps.owner, now, 20, CLAIM_TTL_MS);
     let delivered = 0;
@@ -64,8 +65,6 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
     return delivered;
   };
-  // Overlapping runs (the serve loop and a caller's own, say) claim disjoint items.
-  const runOnce = deliverDue;
   return {
     platform,
     runOnce,
