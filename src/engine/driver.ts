@@ -156,11 +156,18 @@ export async function drive(
       const sleepMs = decision.wakeAt
         ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
         : pollMs;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        deps.clock.sleep(sleepMs, signal).then(resolve, resolve);
-      });
-      wake = () => undefined;
+      // A nap that ends when woken leaves no timer behind: a finished CLI run exits at once.
+      const nap = new AbortController();
+      const endNap = () => nap.abort();
+      wake = endNap;
+      if (signal?.aborted) endNap();
+      signal?.addEventListener('abort', endNap, { once: true });
+      try {
+        await deps.clock.sleep(sleepMs, nap.signal);
+      } finally {
+        signal?.removeEventListener('abort', endNap);
+        wake = () => undefined;
+      }
     }
   } finally {
     await Promise.allSettled(inFlight.values());

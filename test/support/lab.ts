@@ -13,7 +13,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createDemoRepo } from '../../src/demo/repo.js';
 import type { Attributor } from '../../src/engine/driver.js';
 import { createEngine, type Engine } from '../../src/engine/host.js';
-import type { Commits } from '../../src/engine/ports.js';
+import type { Clock, Commits } from '../../src/engine/ports.js';
 import type { Actor } from '../../src/engine/types.js';
 import { type Backend, openTestDatabase } from './db.js';
 
@@ -29,6 +29,9 @@ export interface LabOptions {
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
   /** Builds the deploy repository (default: the demo's). */
   repo?: (path: string) => Promise<LabRepo>;
+  /** The engine's clock (default: the system clock) and how long its driver naps between polls (50 ms). */
+  clock?: Clock;
+  pollMs?: number;
 }
 
 export interface LabRepo {
@@ -104,11 +107,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     config,
     store: database.store,
     runner,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     owner: 'test-process',
     refs: commits,
     attributor: options.attributor?.(partial),
-    pollMs: 50,
+    pollMs: options.pollMs ?? 50,
   });
   return {
     ...partial,
