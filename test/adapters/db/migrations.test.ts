@@ -38,6 +38,9 @@ describe('migrations on PGlite', () => {
     try {
       const rows = await copy.db.execute('select datname from pg_database order by datname');
       expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ datname: 'postgres' }]);
+      // Started with small shared buffers: drover's tables are a few MB.
+      const buffers = await copy.db.execute(`select current_setting('shared_buffers') as size`);
+      expect((buffers as unknown as { rows: unknown[] }).rows).toEqual([{ size: '16MB' }]);
     } finally {
       await copy.close();
     }
