@@ -87,12 +87,13 @@ export type Verdict = { ok: true } | { ok: false; reason: 'unknown' | 'changed' 
 
 export function verifyHostKey(entries: KnownHost[], host: string, port: number, blob: Buffer): Verdict {
   const name = hostName(host, port);
-  const matching = entries.filter((entry) => entry.matches(name));
-  if (matching.some((entry) => entry.marker === '@revoked' && entry.key.equals(blob)))
-    return { ok: false, reason: 'revoked' };
-  const plain = matching.filter((entry) => entry.marker === null);
-  if (plain.some((entry) => entry.key.equals(blob))) return { ok: true };
-  return { ok: false, reason: plain.length > 0 ? 'changed' : 'unknown' };
+  // Lines holding this very key decide acceptance and revocation, and matching a hashed host
+  // costs an HMAC: those lines first, every line only to tell a changed key from an unknown one.
+  const holding = entries.filter((entry) => entry.key.equals(blob) && entry.matches(name));
+  if (holding.some((entry) => entry.marker === '@revoked')) return { ok: false, reason: 'revoked' };
+  if (holding.some((entry) => entry.marker === null)) return { ok: true };
+  const named = entries.some((entry) => entry.marker === null && entry.matches(name));
+  return { ok: false, reason: named ? 'changed' : 'unknown' };
 }
 
 /** A plain known_hosts line for a key (what trust-on-first-use appends). */

@@ -50,6 +50,8 @@ describe('known_hosts', () => {
     expect(verifyHostKey(entries, '10.0.0.14', 2222, ed)).toEqual({ ok: false, reason: 'unknown' });
     expect(verifyHostKey(entries, '10.0.1.7', 22, ecdsa)).toEqual({ ok: true });
     expect(verifyHostKey(entries, '10.0.1.66', 22, ecdsa)).toEqual({ ok: false, reason: 'unknown' });
+    // A hashed line naming the host with another key: a changed key, not an unknown host.
+    expect(verifyHostKey(entries, '10.0.0.13', 2222, other)).toEqual({ ok: false, reason: 'changed' });
   });
 
   it('refuses a revoked key even when also listed, and ignores @cert-authority lines', () => {
@@ -58,6 +60,10 @@ describe('known_hosts', () => {
     );
     expect(verifyHostKey(entries, '10.0.0.11', 22, ed)).toEqual({ ok: false, reason: 'revoked' });
     expect(verifyHostKey(entries, '10.0.0.20', 22, other)).toEqual({ ok: false, reason: 'unknown' });
+    // A key revoked for other hosts only still serves the host that lists it.
+    const narrow = parseKnownHosts([`@revoked ${line('10.0.0.99', ed)}`, line('10.0.0.11', ed)].join('\n'));
+    expect(verifyHostKey(narrow, '10.0.0.11', 22, ed)).toEqual({ ok: true });
+    expect(verifyHostKey(narrow, '10.0.0.99', 22, ed)).toEqual({ ok: false, reason: 'revoked' });
   });
 
   it('prints fingerprints as ssh-keygen does: SHA256, base64 without padding', () => {
