@@ -1,12 +1,14 @@
-// Contender (c): drover as a user runs it — `node bin/drover.js upgrade start <release>
-// --env bench --wait` with a generated config, a small deploy repository and a fresh
-// embedded database directory (the process's working directory), process start included.
-import { execFileSync } from 'node:child_process';
+// drover as a user runs it — `node bin/drover.js upgrade start <release> --env bench --wait`
+// with a generated config, a small deploy repository and a fresh database (embedded, new in the
+// process's working directory; or a new migrated database on a PostgreSQL server), process
+// start included.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import postgres from 'postgres';
 import { measure } from './measure.js';
-import type { Contender, Scenario } from './types.js';
+import type { Contender, Outcome, Scenario } from './types.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'drover.js');
@@ -59,31 +61,59 @@ operators: { slack: [U0BENCH] }
 `;
 }
 
+/** `drover upgrade start havana --env bench --wait` in a fresh working directory, measured. */
+async function startAndWait(scenario: Scenario, databaseUrl: string | undefined): Promise<Outcome> {
+  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
+    return { unavailable: 'dist/cli.js is missing: run `npm run build` first' };
+  const work = mkdtempSync(join(tmpdir(), 'drover-bench-'));
+  const { havana } = createBenchRepo(join(work, 'deploy'));
+  scenario.expectCommit(havana);
+  const configPath = join(work, 'drover.yaml');
+  writeFileSync(configPath, configYaml(scenario, join(work, 'deploy')));
+  const { DATABASE_URL: _shared, ...inherited } = process.env;
+  const env = {
+    ...inherited,
+    DROVER_CONFIG: configPath,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
+  if (databaseUrl) {
+    // An operator's server is migrated before the first upgrade: not part of the measurement.
+    const migrated = spawnSync('node', [CLI, 'migrate'], { cwd: work, env, encoding: 'utf8' });
+    if (migrated.status !== 0) return { unavailable: `drover migrate failed: ${migrated.stderr.trim()}` };
+  }
+  const result = await measure(
+    ['node', ...(scenario.nodeArgs ?? []), CLI, 'upgrade', 'start', 'havana', '--env', 'bench', '--wait'],
+    { cwd: work, env, timeoutMs: scenario.timeoutMs },
+  );
+  if (result.exitCode !== 0)
+    return {
+      unavailable: `drover exited ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    };
+  return result;
+}
+
+/** The embedded database (no DATABASE_URL), new in the working directory: what `npx drover` gives. */
 export const drover: Contender = {
   name: 'drover upgrade start --wait',
+  run: (scenario) => startAndWait(scenario, undefined),
+};
+
+/** The same on a PostgreSQL server (the bench's DATABASE_URL), in a new migrated database. */
+export const droverOnPostgres: Contender = {
+  name: 'drover, DATABASE_URL (PostgreSQL)',
   async run(scenario) {
-    if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-      return { unavailable: 'dist/cli.js is missing: run `npm run build` first' };
-    const work = mkdtempSync(join(tmpdir(), 'drover-bench-'));
-    const { havana } = createBenchRepo(join(work, 'deploy'));
-    scenario.expectCommit(havana);
-    const configPath = join(work, 'drover.yaml');
-    writeFileSync(configPath, configYaml(scenario, join(work, 'deploy')));
-    // No DATABASE_URL: the embedded database, fresh in the working directory.
-    const { DATABASE_URL: _shared, ...inherited } = process.env;
-    const env = { ...inherited, DROVER_CONFIG: configPath };
-    const result = await measure(
-      ['node', ...(scenario.nodeArgs ?? []), CLI, 'upgrade', 'start', 'havana', '--env', 'bench', '--wait'],
-      {
-        cwd: work,
-        env,
-        timeoutMs: scenario.timeoutMs,
-      },
-    );
-    if (result.exitCode !== 0)
-      return {
-        unavailable: `drover exited ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-      };
-    return result;
+    const server = process.env.DATABASE_URL;
+    if (!server) return { unavailable: 'set DATABASE_URL to a PostgreSQL server to measure drover on it' };
+    const name = `drover_bench_${process.pid}_${Date.now()}`;
+    const admin = postgres(server, { max: 1, onnotice: () => undefined });
+    try {
+      await admin.unsafe(`create database ${name}`);
+      const url = new URL(server);
+      url.pathname = `/${name}`;
+      return await startAndWait(scenario, url.toString());
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await admin.end({ timeout: 5 });
+    }
   },
 };
