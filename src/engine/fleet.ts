@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { DecideContext } from './decide.js';
 import { unavailableLimits } from './plan.js';
 import type { UpgradeSnapshot } from './ports.js';
-import { releaseOf } from './skew.js';
+import { isTarget } from './skew.js';
 import type { NodeRef, Plan } from './types.js';
 
 export interface Fleet {
@@ -44,18 +44,17 @@ export function fleetOf(config: Config, environment: string, plan: Plan): Fleet 
   };
 }
 
-/** A `version` output that names the target release or its commit. */
+/** A `version` output that names the target: the release or its commit, or the pinned commit. */
 export function atTarget(config: Config) {
   return (snapshot: UpgradeSnapshot, version: string): boolean => {
     const plan = snapshot.upgrade.plan;
-    return (
-      releaseOf(version, {
-        config,
-        release: plan.release,
-        from: plan.from,
-        commit: plan.commit,
-        fromCommit: plan.fromCommit,
-      }) === plan.release
-    );
+    return isTarget(version, {
+      config,
+      release: plan.release,
+      from: plan.from,
+      commit: plan.commit,
+      fromCommit: plan.fromCommit,
+      pinned: plan.pinned,
+    });
   };
 }

@@ -2,7 +2,7 @@
 import type { Config, NodeConfig } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import type { StartOptions } from './api.js';
-import { checkSkew, releaseOf } from './skew.js';
+import { checkSkew, isTarget } from './skew.js';
 import { cumulativeWaves, resolveCount, resolveLimit, resolveStrategy } from './strategy.js';
 import type { Plan, PlannedWave, SkippedUnit, StrategyOptions, UnitRef } from './types.js';
 
@@ -40,6 +40,8 @@ export function makePlan(input: PlanInput): Plan {
   checkAvailability(strategy);
 
   const order = serviceOrder(config, env.nodes);
+  const pinned = input.options.commit !== undefined;
+  const target = { ...input, pinned };
   const skipped: SkippedUnit[] = [];
   const pending = new Map<string, UnitRef[]>();
   for (const service of order) {
@@ -47,8 +49,13 @@ export function makePlan(input: PlanInput): Plan {
     const todo: UnitRef[] = [];
     for (const node of nodes) {
       const version = input.versions.get(node.name)?.get(service);
-      if (version !== undefined && releaseOf(version, input) === release) {
-        skipped.push({ service, node: node.name, version, why: `already at ${release}` });
+      if (version !== undefined && isTarget(version, target)) {
+        skipped.push({
+          service,
+          node: node.name,
+          version,
+          why: `already at ${pinned ? (input.commit ?? '').slice(0, 7) : release}`,
+        });
       } else todo.push({ service, node: node.name });
     }
     pending.set(service, todo);
@@ -69,7 +76,7 @@ export function makePlan(input: PlanInput): Plan {
     from,
     commit: input.commit,
     fromCommit: input.fromCommit,
-    pinned: input.options.commit !== undefined,
+    pinned,
     strategy,
     order,
     waves: planWaves(strategy, order, pending, config),

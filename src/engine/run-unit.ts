@@ -101,7 +101,8 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       phase: null,
       result: null,
       versionBefore,
-      versionAfter: job.plan.release,
+      // A pinned deploy is known by its commit: the release's name would not tell it from the next one.
+      versionAfter: job.plan.pinned && job.plan.commit ? job.plan.commit : job.plan.release,
     });
   } finally {
     await session.close().catch(() => undefined);

@@ -24,6 +24,16 @@ export function releaseOf(version: string, names: VersionNames): string | undefi
   return undefined;
 }
 
+/**
+ * Whether a reported version is what a plan deploys. A pinned deploy (one commit, the
+ * continuous-deployment model) is reached only by that commit: a node reporting the release's
+ * name, or another commit of it, may run an older commit of the same release.
+ */
+export function isTarget(version: string, names: VersionNames & { pinned: boolean }): boolean {
+  if (names.pinned) return sameCommit(version.trim(), names.commit);
+  return releaseOf(version, names) === names.release;
+}
+
 export interface SkewInput extends VersionNames {
   environment: string;
   order: string[];

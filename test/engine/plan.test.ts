@@ -123,6 +123,28 @@ describe('planner', () => {
     expect(plan.waves.flatMap((w) => w.units).some((u) => u.node === 'cmp-2')).toBe(false);
   });
 
+  it('a pinned deploy skips only units at its commit: the release name may be an older commit of it', () => {
+    const commit = 'c0ffee0123456789c0ffee0123456789c0ffee01';
+    const plan = makePlan({
+      config: openstackConfig(),
+      environment: 'lab',
+      release: 'havana',
+      options: { commit, strategy: 'all-at-once' },
+      versions: versions([
+        ['cmp-1', 'nova-compute', 'havana'],
+        ['cmp-2', 'nova-compute', commit],
+        ['cmp-3', 'nova-compute', 'beef0123456789beef0123456789beef01234567'],
+      ]),
+      commit,
+    });
+    expect(plan.pinned).toBe(true);
+    expect(plan.skipped).toEqual([
+      { service: 'nova-compute', node: 'cmp-2', version: commit, why: 'already at c0ffee0' },
+    ]);
+    const planned = plan.waves.flatMap((w) => w.units).filter((u) => u.service === 'nova-compute');
+    expect(planned.map((u) => u.node).sort()).toEqual(['cmp-1', 'cmp-3', 'cmp-4']);
+  });
+
   it('refuses a plan that skips a release, naming service, node and version', () => {
     expect(() =>
       makePlan({
