@@ -33,7 +33,7 @@ export function createBenchRepo(dir: string): { grizzly: string; havana: string 
   return { grizzly, havana: git('rev-parse', 'HEAD') };
 }
 
-function configYaml(scenario: Scenario, repo: string): string {
+export function configYaml(scenario: Scenario, repo: string, channels = ''): string {
   const { fleet } = scenario;
   const nodes = fleet.nodes.map(
     (n) => `      - { name: ${n.name}, host: ${n.host}, port: ${n.port}, roles: [node] }`,
@@ -53,7 +53,7 @@ phases:
   rollback: ${JSON.stringify(fleet.phases.rollback)}
   timeouts: { default: 60s }
 environments:
-  bench:
+  bench:${channels ? `\n    channels: ${channels}` : ''}
     strategy: { kind: all-at-once }
     nodes:
 ${nodes.join('\n')}

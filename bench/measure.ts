@@ -17,7 +17,7 @@ export interface Measurement {
 const TIME = '/usr/bin/time';
 
 /** Busy CPU time of the machine so far, in ms (/proc/stat: all but idle and iowait). */
-function boxCpuMs(): number {
+export function boxCpuMs(): number {
   try {
     const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
     const ticks = fields.map(Number);

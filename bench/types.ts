@@ -12,6 +12,8 @@ export interface Scenario {
   /** The commit the baselines deploy; a contender that deploys another one says so here. */
   commit: string;
   expectCommit(commit: string): void;
+  /** Puts every node back as it was before the contender ran (its version, no logs). */
+  resetFleet(): void;
   timeoutMs: number;
   /** Options for drover's `node` (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
