@@ -10,6 +10,8 @@ export interface Measurement {
   /** CPU time of the whole machine (client and fleet) while it ran. */
   boxCpuMs: number;
   peakRssKb: number;
+  /** Rows the contender wrote to its database (inserted, updated, deleted) and transactions it ran (reads included), where measured. */
+  dbWrites?: { rows: number; transactions: number };
   exitCode: number | null;
   stderr: string;
 }

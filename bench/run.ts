@@ -86,17 +86,17 @@ function table(label: string, rows: Row[]): string {
   const lines = [
     `### ${label}${RUNS > 1 ? ` (median of ${RUNS} runs)` : ''}`,
     '',
-    '| contender | wall s | × (a) | overhead ms/node | client CPU s | CPU ms/node | box CPU s | peak RSS MB | check |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| contender | wall s | × (a) | overhead ms/node | client CPU s | CPU ms/node | box CPU s | peak RSS MB | DB rows written (transactions) / node | check |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const { name, outcome, check, range } of picked) {
     if (!isMeasurement(outcome)) {
-      lines.push(`| ${name} | not available: ${outcome.unavailable} | | | | | | | |`);
+      lines.push(`| ${name} | not available: ${outcome.unavailable} | | | | | | | | |`);
       continue;
     }
     const wall = `${fmt(outcome.wallMs / 1000, 2)}${range ? ` (${range})` : ''}`;
     lines.push(
-      `| ${name} | ${wall} | ${fmt(outcome.wallMs / baseWall, 2)} | ${fmt((outcome.wallMs - baseWall) / NODES)} | ${fmt(outcome.cpuMs / 1000, 2)} | ${fmt(outcome.cpuMs / NODES)} | ${fmt(outcome.boxCpuMs / 1000, 2)} | ${fmt(outcome.peakRssKb / 1024, 0)} | ${check} |`,
+      `| ${name} | ${wall} | ${fmt(outcome.wallMs / baseWall, 2)} | ${fmt((outcome.wallMs - baseWall) / NODES)} | ${fmt(outcome.cpuMs / 1000, 2)} | ${fmt(outcome.cpuMs / NODES)} | ${fmt(outcome.boxCpuMs / 1000, 2)} | ${fmt(outcome.peakRssKb / 1024, 0)} | ${outcome.dbWrites ? `${fmt(outcome.dbWrites.rows / NODES)} (${fmt(outcome.dbWrites.transactions / NODES, 2)})` : '–'} | ${check} |`,
     );
   }
   return lines.join('\n');
