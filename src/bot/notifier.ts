@@ -2,7 +2,7 @@
 // transaction as the messages are enqueued, so each event is rendered exactly once, even
 // across restarts; the outbox worker delivers them whenever the platform answers.
 import type { Config } from '../config/schema.js';
-import type { EngineEvent, Store, UpgradeSnapshot } from '../engine/ports.js';
+import type { Clock, EngineEvent, Store, UpgradeSnapshot } from '../engine/ports.js';
 import type { OutgoingMessage, Platform } from './model.js';
 import type { Outbox } from './ports.js';
 import { failureMessage } from './render/failure.js';
@@ -17,10 +17,18 @@ export interface NotifierDeps {
   platforms: Platform[];
   /** The consumer name of the cursor; one per set of platforms. */
   consumer?: string;
+  /**
+   * Events that only move the progress bar (units finishing) edit the upgrade message at most
+   * this often; they wait, unread, for the next pass after it. Anything else goes out at once.
+   * Chat platforms rate-limit edits (Slack's chat.update ~50 a minute, Discord 5 per 5 s per
+   * channel), and a 200-node upgrade finishes units many times a second. Default 0: no wait.
+   */
+  progressEveryMs?: number;
+  clock?: Clock;
 }
 
 export interface Notifier {
-  /** Renders every event not yet rendered; returns how many it read. */
+  /** Renders every event not yet rendered (or held back, see progressEveryMs); returns how many it rendered. */
   runOnce(): Promise<number>;
 }
 
@@ -74,13 +82,20 @@ export function messagesFor(
   );
 }
 
+const PROGRESS_ONLY: readonly EngineEvent['type'][] = ['unit.finished'];
+
 export function createNotifier(deps: NotifierDeps): Notifier {
   const consumer = deps.consumer ?? `notifier:${[...deps.platforms].sort().join(',')}`;
+  let renderedAt = Number.NEGATIVE_INFINITY;
   return {
     async runOnce() {
       const cursor = await deps.outbox.cursor(consumer);
       const events = await deps.store.eventsAfter(cursor, 200);
       if (events.length === 0) return 0;
+      const now = (deps.clock?.now() ?? new Date()).getTime();
+      const progressOnly = events.every((event) => PROGRESS_ONLY.includes(event.type));
+      if (progressOnly && now - renderedAt < (deps.progressEveryMs ?? 0)) return 0;
+      renderedAt = now;
       const snapshots = new Map<number, UpgradeSnapshot | undefined>();
       const items: OutgoingMessage[] = [];
       for (const event of events) {

@@ -14,6 +14,9 @@ import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
 import { DroverError } from '../errors.js';
 import { digestScheduler, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
+/** How often units finishing alone may edit an upgrade's chat message (see createNotifier). */
+const PROGRESS_EVERY_MS = 1_000;
+
 const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
@@ -135,7 +138,14 @@ export async function startServe(
     );
   }
 
-  const notifier = createNotifier({ config, store: db.store, outbox: db.outbox, platforms });
+  const notifier = createNotifier({
+    config,
+    store: db.store,
+    outbox: db.outbox,
+    platforms,
+    progressEveryMs: PROGRESS_EVERY_MS,
+    clock,
+  });
   const server = createHttpServer({
     slack: slack?.handle,
     deploy: settings.DROVER_WEBHOOK_SECRET
