@@ -13,8 +13,14 @@ import type { Contender, Outcome, Scenario } from './types.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'drover.js');
 
-/** A deploy repository: stable/grizzly, and stable/havana one commit further. */
-export function createBenchRepo(dir: string): { grizzly: string; havana: string } {
+/**
+ * A deploy repository: stable/grizzly, and stable/havana `deploys` commits further (1); `commits`
+ * are havana's, oldest first, `havana` its head.
+ */
+export function createBenchRepo(
+  dir: string,
+  deploys = 1,
+): { grizzly: string; havana: string; commits: string[] } {
   mkdirSync(join(dir, 'keystone'), { recursive: true });
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
@@ -28,9 +34,13 @@ export function createBenchRepo(dir: string): { grizzly: string; havana: string 
   git('commit', '-q', '-m', 'keystone: grizzly');
   const grizzly = git('rev-parse', 'HEAD');
   git('checkout', '-q', '-b', 'stable/havana');
-  writeFileSync(join(dir, 'keystone', 'VERSION'), 'havana\n');
-  git('commit', '-q', '-am', 'keystone: havana');
-  return { grizzly, havana: git('rev-parse', 'HEAD') };
+  const commits: string[] = [];
+  for (let deploy = 1; deploy <= deploys; deploy += 1) {
+    writeFileSync(join(dir, 'keystone', 'VERSION'), `havana ${deploy}\n`);
+    git('commit', '-q', '-am', `keystone: havana, deploy ${deploy}`);
+    commits.push(git('rev-parse', 'HEAD'));
+  }
+  return { grizzly, havana: commits.at(-1)!, commits };
 }
 
 export function configYaml(scenario: Scenario, repo: string, channels = ''): string {

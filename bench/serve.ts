@@ -4,7 +4,7 @@
 // completed. The process has already run one deploy, as a service that has been up a while has:
 // modules loaded, database open, hot code compiled. Its CPU is the serve process's (and its
 // children's) during the measured deploy.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,17 +61,8 @@ export const droverServe: Contender = {
       return { unavailable: 'dist/cli.js is missing: run `npm run build` first' };
     const work = mkdtempSync(join(tmpdir(), 'drover-bench-serve-'));
     const repo = join(work, 'deploy');
-    createBenchRepo(repo);
     // Two deploys along stable/havana: the warm-up's commit, then the measured one.
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
-        cwd: repo,
-      })
-        .toString()
-        .trim();
-    const warmup = git('rev-parse', 'HEAD');
-    git('commit', '-q', '--allow-empty', '-m', 'keystone: havana, second deploy');
-    const measured = git('rev-parse', 'HEAD');
+    const [warmup, measured] = createBenchRepo(repo, 2).commits as [string, string];
     scenario.expectCommit(measured);
     const configPath = join(work, 'drover.yaml');
     writeFileSync(configPath, configYaml(scenario, repo, `{ slack: ${CHANNEL} }`));
