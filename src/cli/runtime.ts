@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   pollMs?: number;
   /** Accept and record host keys not yet in known_hosts (never changed ones); audited. */
   trustNewHosts?: boolean;
+  /** Called after this process writes events or outgoing messages (see OpenOptions.onWrite). */
+  onWrite?: () => void;
 }
 
 export function cliActor(): Actor {
@@ -67,7 +69,11 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const { config, file } = loadConfig(env, configFlag);
-  const db = await openDatabase({ env, dataDir: options.dataDir ?? resolve('.drover', 'db') });
+  const db = await openDatabase({
+    env,
+    dataDir: options.dataDir ?? resolve('.drover', 'db'),
+    ...(options.onWrite ? { onWrite: options.onWrite } : {}),
+  });
   try {
     const clock = options.clock ?? systemClock;
     const runner = createSshRunner({

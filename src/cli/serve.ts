@@ -3,6 +3,7 @@
 // worker per platform.
 import type { Server } from 'node:http';
 import { z } from 'zod';
+import { systemClock } from '../adapters/clock.js';
 import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
@@ -12,10 +13,16 @@ import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
 import { DroverError } from '../errors.js';
+import { createDoorbell } from './doorbell.js';
 import { digestScheduler, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
 /** How often units finishing alone may edit an upgrade's chat message (see createNotifier). */
 const PROGRESS_EVERY_MS = 1_000;
+/**
+ * How often an idle serve looks for events and due messages that its own writes did not ring
+ * for: other drover processes' (a CLI verb), retries coming due, progress held back.
+ */
+const IDLE_POLL_MS = 1_000;
 
 const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -72,7 +79,10 @@ export async function startServe(
   options: RuntimeOptions & { log?: (line: string) => void } = {},
 ): Promise<Serving> {
   const settings = readServeEnv(env);
-  const runtime = await openRuntime(env, configFlag, options);
+  // The pump below sleeps until this process writes new work, or until its poll for what
+  // other drover processes wrote.
+  const bell = createDoorbell(options.clock ?? systemClock);
+  const runtime = await openRuntime(env, configFlag, { ...options, onWrite: bell.ring });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const onError = (error: unknown) =>
     log(`drover: ${error instanceof Error ? error.message : String(error)}`);
@@ -179,7 +189,7 @@ export async function startServe(
       } catch (error) {
         onError(error);
       }
-      if (work === 0) await clock.sleep(200, abort.signal);
+      if (work === 0) await bell.wait(IDLE_POLL_MS, abort.signal);
     }
   })();
   log(

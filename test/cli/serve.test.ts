@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/adapters/http/deploy-hook.js';
 import { readServeEnv, type Serving, startServe } from '../../src/cli/serve.js';
+import { createTestClock } from '../support/clock.js';
 import { type FakeDiscord, startFakeDiscord } from '../support/fake-discord.js';
 import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-slack.js';
-import { type Lab, startLab } from '../support/lab.js';
+import { type Lab, OPS, startLab } from '../support/lab.js';
 import { until } from '../support/wait.js';
 
 const SECRET = 'slack-secret';
@@ -19,6 +20,37 @@ describe('drover serve', () => {
     expect(() => readServeEnv({})).toThrow(/no chat platform configured/);
     expect(readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y', PORT: '8080' }).PORT).toBe(8080);
   });
+
+  it('acts on what this process writes at once, without waiting for its poll', async () => {
+    // On a clock that never moves, the pump's poll never comes: only its doorbell can wake it.
+    const lab = await startLab({ controllers: 1, computes: 1, strategy: '{ kind: all-at-once }' });
+    const slack = await startFakeSlack();
+    const serving = await startServe(
+      {
+        PORT: '0',
+        DATABASE_URL: '',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.apiUrl,
+      },
+      lab.configPath,
+      { dataDir: join(lab.root, 'serve-db'), clock: createTestClock(), log: () => undefined },
+    );
+    try {
+      await until(() => slack.calls.some((call) => call.method === 'auth.test'), 'Slack to be ready');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the pump is waiting by now
+      const started = await serving.runtime.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
+      await until(
+        () => slack.messages.find((m) => m.text.startsWith(`Upgrade #${started.upgrade.id}`)),
+        'the upgrade message',
+        10_000,
+      );
+    } finally {
+      await serving.stop();
+      await slack.close();
+      await lab.close();
+    }
+  }, 60_000);
 
   describe('with Slack and Discord side by side', () => {
     let lab: Lab;

@@ -44,6 +44,11 @@ export interface OpenOptions {
    * Without one, a new directory is a copy of the cached template (made at the first initdb).
    */
   snapshot?: Blob | File;
+  /**
+   * Called after each write that gives a serving process new work: engine events (commits,
+   * new upgrades) and outgoing messages. Writes by other processes are only seen by polling.
+   */
+  onWrite?: () => void;
 }
 
 export const DEFAULT_DATA_DIR = join('.drover', 'db');
@@ -57,8 +62,27 @@ const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const url = options.env.DATABASE_URL;
-  if (url) return openPostgres(url);
-  return openPglite(options.env, options.dataDir ?? resolve(DEFAULT_DATA_DIR), options.snapshot);
+  const database = url
+    ? await openPostgres(url)
+    : await openPglite(options.env, options.dataDir ?? resolve(DEFAULT_DATA_DIR), options.snapshot);
+  return options.onWrite ? announcing(database, options.onWrite) : database;
+}
+
+/** The same ports, with the writes that make work for a serving process announced. */
+function announcing(database: Database, onWrite: () => void): Database {
+  const { store, outbox } = database;
+  const after =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await write(...args);
+      onWrite();
+      return result;
+    };
+  return {
+    ...database,
+    store: { ...store, commit: after(store.commit), createUpgrade: after(store.createUpgrade) },
+    outbox: { ...outbox, enqueue: after(outbox.enqueue) },
+  };
 }
 
 async function openPglite(
