@@ -11,7 +11,14 @@ import { measure } from './measure.js';
 import type { Contender, Outcome, Scenario } from './types.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'drover.js');
+export const CLI = join(ROOT, 'bin', 'drover.js');
+
+/** Why the built CLI cannot run (the contenders run dist/), or undefined. */
+export function unbuilt(): string | undefined {
+  return existsSync(join(ROOT, 'dist', 'cli.js'))
+    ? undefined
+    : 'dist/cli.js is missing: run `npm run build` first';
+}
 
 /**
  * A deploy repository: stable/grizzly, and stable/havana `deploys` commits further (1); `commits`
@@ -73,8 +80,8 @@ operators: { slack: [U0BENCH] }
 
 /** `drover upgrade start havana --env bench --wait` in a fresh working directory, measured. */
 async function startAndWait(scenario: Scenario, databaseUrl: string | undefined): Promise<Outcome> {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-    return { unavailable: 'dist/cli.js is missing: run `npm run build` first' };
+  const missing = unbuilt();
+  if (missing) return { unavailable: missing };
   const work = mkdtempSync(join(tmpdir(), 'drover-bench-'));
   const { havana } = createBenchRepo(join(work, 'deploy'));
   scenario.expectCommit(havana);
@@ -99,8 +106,8 @@ async function startAndWait(scenario: Scenario, databaseUrl: string | undefined)
 
 /**
  * What the server's statistics say was written to a database: rows inserted, updated and
- * deleted, and transactions committed (read-only ones included). A backend adds its counts when its client disconnects,
- * so they are read until they hold still.
+ * deleted, and transactions committed (read-only ones included). A backend adds its counts
+ * when its client disconnects, so they are read until they hold still.
  */
 async function writesTo(
   admin: postgres.Sql,

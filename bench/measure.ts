@@ -30,6 +30,20 @@ export function boxCpuMs(): number {
   }
 }
 
+/** user + system CPU of a process and of the children it has waited for, in ms (/proc/<pid>/stat). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of the whole line: 11-14 after the name.
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
+}
+
+/** The most resident memory a running process has had (/proc/<pid>/status VmHWM), in KB. */
+export function peakRssKb(pid: number): number {
+  const line = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return line ? Number(line[1]) : Number.NaN;
+}
+
 export function measure(
   argv: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },

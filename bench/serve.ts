@@ -5,18 +5,17 @@
 // modules loaded, database open, hot code compiled. Its CPU is the serve process's (and its
 // children's) during the measured deploy.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { signBody } from '../src/adapters/http/deploy-hook.js';
 import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack.js';
-import { configYaml, createBenchRepo } from './drover.js';
-import { boxCpuMs } from './measure.js';
+import { until } from '../test/support/wait.js';
+import { CLI, configYaml, createBenchRepo, unbuilt } from './drover.js';
+import { boxCpuMs, peakRssKb, processCpuMs } from './measure.js';
 import type { Contender } from './types.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'drover.js');
 const SECRET = 'bench-hook-secret';
 const CHANNEL = 'C0BENCH';
 
@@ -31,34 +30,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** user + system CPU of a process and of its children it has waited for, in ms (/proc/<pid>/stat). */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime, stime, cutime, cstime are fields 14-17 of the whole line: 11-14 after the name.
-  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) * 10;
-}
-
-function peakRssKb(pid: number): number {
-  const line = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return line ? Number(line[1]) : Number.NaN;
-}
-
-async function poll<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
-    await new Promise((wake) => setTimeout(wake, 10));
-  }
-}
-
 export const droverServe: Contender = {
   name: 'drover serve, POST /hooks/deploy (warm)',
   async run(scenario) {
-    if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-      return { unavailable: 'dist/cli.js is missing: run `npm run build` first' };
+    const missing = unbuilt();
+    if (missing) return { unavailable: missing };
     const work = mkdtempSync(join(tmpdir(), 'drover-bench-serve-'));
     const repo = join(work, 'deploy');
     // Two deploys along stable/havana: the warm-up's commit, then the measured one.
@@ -91,11 +67,15 @@ export const droverServe: Contender = {
     const exited = new Promise<number | null>((done) => child.on('close', done));
     const base = `http://127.0.0.1:${port}`;
     try {
-      await poll('drover serve to be healthy', 60_000, async () => {
-        if (child.exitCode !== null) throw new Error(`drover serve exited ${child.exitCode}`);
-        const health = await fetch(`${base}/healthz`).catch(() => undefined);
-        return health?.status === 200 ? true : undefined;
-      });
+      await until(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`drover serve exited ${child.exitCode}`);
+          return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
+        },
+        'drover serve to be healthy',
+        60_000,
+        10,
+      );
       await deploy(base, warmup, slack, scenario.timeoutMs);
       scenario.resetFleet();
       const cpuStarted = processCpuMs(child.pid!);
@@ -137,10 +117,15 @@ async function deploy(base: string, commit: string, slack: FakeSlack, timeoutMs:
   const { upgrade } = (await answer.json()) as { upgrade: number };
   const done = `Upgrade #${upgrade} bench → havana: completed`;
   const ended = new RegExp(`^Upgrade #${upgrade} .*: (failed|aborted|paused|rolled_back)`);
-  await poll(`upgrade #${upgrade} to complete`, timeoutMs, () => {
-    const message = slack.messages.find((m) => m.text === done || ended.test(m.text));
-    if (message && message.text !== done)
-      throw new Error(`upgrade #${upgrade} did not complete: ${message.text}`);
-    return message ? true : undefined;
-  });
+  await until(
+    () => {
+      const message = slack.messages.find((m) => m.text === done || ended.test(m.text));
+      if (message && message.text !== done)
+        throw new Error(`upgrade #${upgrade} did not complete: ${message.text}`);
+      return message !== undefined;
+    },
+    `upgrade #${upgrade} to complete`,
+    timeoutMs,
+    10,
+  );
 }

@@ -82,8 +82,6 @@ export function messagesFor(
   );
 }
 
-const PROGRESS_ONLY: readonly EngineEvent['type'][] = ['unit.finished'];
-
 export function createNotifier(deps: NotifierDeps): Notifier {
   const consumer = deps.consumer ?? `notifier:${[...deps.platforms].sort().join(',')}`;
   let renderedAt = Number.NEGATIVE_INFINITY;
@@ -93,7 +91,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const events = await deps.store.eventsAfter(cursor, 200);
       if (events.length === 0) return 0;
       const now = (deps.clock?.now() ?? new Date()).getTime();
-      const progressOnly = events.every((event) => PROGRESS_ONLY.includes(event.type));
+      const progressOnly = events.every((event) => event.type === 'unit.finished');
       if (progressOnly && now - renderedAt < (deps.progressEveryMs ?? 0)) return 0;
       renderedAt = now;
       const snapshots = new Map<number, UpgradeSnapshot | undefined>();
