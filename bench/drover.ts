@@ -50,12 +50,12 @@ export function createBenchRepo(
   return { grizzly, havana: commits.at(-1)!, commits };
 }
 
-export function configYaml(scenario: Scenario, repo: string, channels = ''): string {
+export function configYaml(scenario: Scenario, repo: string, channels = '', ssh = ''): string {
   const { fleet } = scenario;
   const nodes = fleet.nodes.map(
     (n) => `      - { name: ${n.name}, host: ${n.host}, port: ${n.port}, roles: [node] }`,
   );
-  return `ssh: { user: ${fleet.user}, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${scenario.concurrency}, connectTimeout: 30s }
+  return `ssh: { user: ${fleet.user}, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${scenario.concurrency}, connectTimeout: 30s${ssh ? `, ${ssh}` : ''} }
 services:
   keystone: { roles: [node], paths: [keystone/] }
 releases:

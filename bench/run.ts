@@ -2,7 +2,7 @@
 // health, without and with a 1 s sleep in upgrade. Every contender runs against the same
 // fleet (reset between runs) and is checked afterwards: each node upgraded exactly once to
 // the expected commit. Prints a ratio table against the bare node-ssh loop (a).
-// Options: --nodes N (200) --concurrency C (50) --only a,a+,a+v,b,drover,drover-pg,serve --no-sleep-only
+// Options: --nodes N (200) --concurrency C (50) --only a,a+,a+v,b,drover,drover-pg,serve,serve-cold --no-sleep-only
 //          --runs R (1: each contender R times, in rounds; the median run is reported)
 //          --profile DIR (drover writes a V8 CPU profile of each run there)
 
@@ -13,7 +13,7 @@ import { opensshUnavailable, startOpensshFleet } from '../test/support/fleet/ope
 import { nodeSshLoop, probingRunnerLoop, runnerLoop, xargsSsh } from './baselines.js';
 import { drover, droverOnPostgres } from './drover.js';
 import type { Measurement } from './measure.js';
-import { droverServe } from './serve.js';
+import { droverServe, droverServeCold } from './serve.js';
 import type { Contender, Outcome, Scenario } from './types.js';
 
 function option(name: string, fallback: string): string {
@@ -23,7 +23,7 @@ function option(name: string, fallback: string): string {
 
 const NODES = Number.parseInt(option('nodes', '200'), 10);
 const CONCURRENCY = Number.parseInt(option('concurrency', '50'), 10);
-const ONLY = option('only', 'a,a+,a+v,b,drover,drover-pg,serve').split(',');
+const ONLY = option('only', 'a,a+,a+v,b,drover,drover-pg,serve,serve-cold').split(',');
 const RUNS = Math.max(1, Number.parseInt(option('runs', '1'), 10));
 const PROFILE = option('profile', '');
 const CONTENDERS: Array<[string, Contender]> = [
@@ -34,6 +34,7 @@ const CONTENDERS: Array<[string, Contender]> = [
   ['drover', drover],
   ['drover-pg', droverOnPostgres],
   ['serve', droverServe],
+  ['serve-cold', droverServeCold],
 ];
 
 function resetNodes(scenario: Scenario): void {

@@ -17,6 +17,8 @@ const runner = createSshRunner({
     knownHosts: job.knownHosts,
     connectTimeout: 30_000,
     keepalive: 15_000,
+    // One connection per node, closed after its commands, as in (a).
+    keepOpen: 0,
     concurrency: job.concurrency,
     outputTail: 8192,
   },
@@ -54,4 +56,5 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: job.concurrency }, worker));
+await runner.close();
 process.exitCode = failed === 0 ? 0 : 1;

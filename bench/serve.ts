@@ -2,8 +2,10 @@
 // a fake Web API on 127.0.0.1), an upgrade started by a CI/CD pipeline through the signed
 // `POST /hooks/deploy`, measured from the request until the upgrade's Slack message says it
 // completed. The process has already run one deploy, as a service that has been up a while has:
-// modules loaded, database open, hot code compiled. Its CPU is the serve process's (and its
-// children's) during the measured deploy.
+// modules loaded, database open, hot code compiled, and (`ssh.keepOpen`, 60s by default) its
+// connections to the nodes still open; `serve-cold` closes them after each unit, so the measured
+// deploy connects to every node afresh. Its CPU is the serve process's (and its children's)
+// during the measured deploy.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,7 +16,7 @@ import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack.js';
 import { until } from '../test/support/wait.js';
 import { CLI, configYaml, createBenchRepo, unbuilt } from './drover.js';
 import { boxCpuMs, peakRssKb, processCpuMs } from './measure.js';
-import type { Contender } from './types.js';
+import type { Contender, Outcome, Scenario } from './types.js';
 
 const SECRET = 'bench-hook-secret';
 const CHANNEL = 'C0BENCH';
@@ -30,79 +32,86 @@ function freePort(): Promise<number> {
   });
 }
 
-export const droverServe: Contender = {
-  name: 'drover serve, POST /hooks/deploy (warm)',
-  async run(scenario) {
-    const missing = unbuilt();
-    if (missing) return { unavailable: missing };
-    const work = mkdtempSync(join(tmpdir(), 'drover-bench-serve-'));
-    const repo = join(work, 'deploy');
-    // Two deploys along stable/havana: the warm-up's commit, then the measured one.
-    const [warmup, measured] = createBenchRepo(repo, 2).commits as [string, string];
-    scenario.expectCommit(measured);
-    const configPath = join(work, 'drover.yaml');
-    writeFileSync(configPath, configYaml(scenario, repo, `{ slack: ${CHANNEL} }`));
+export const droverServe = serveContender('drover serve, POST /hooks/deploy (warm)', '');
+export const droverServeCold = serveContender(
+  'drover serve, POST /hooks/deploy (warm, keepOpen: 0s)',
+  'keepOpen: 0s',
+);
 
-    const slack = await startFakeSlack();
-    const port = await freePort();
-    const { DATABASE_URL: _shared, ...inherited } = process.env;
-    const child = spawn('node', [...(scenario.nodeArgs ?? []), CLI, 'serve'], {
-      cwd: work,
-      env: {
-        ...inherited,
-        DROVER_CONFIG: configPath,
-        PORT: String(port),
-        SLACK_BOT_TOKEN: 'xoxb-bench',
-        SLACK_SIGNING_SECRET: 'bench-signing-secret',
-        SLACK_API_URL: slack.apiUrl,
-        DROVER_WEBHOOK_SECRET: SECRET,
+function serveContender(name: string, ssh: string): Contender {
+  return { name, run: (scenario) => measureServe(scenario, ssh) };
+}
+
+async function measureServe(scenario: Scenario, ssh: string): Promise<Outcome> {
+  const missing = unbuilt();
+  if (missing) return { unavailable: missing };
+  const work = mkdtempSync(join(tmpdir(), 'drover-bench-serve-'));
+  const repo = join(work, 'deploy');
+  // Two deploys along stable/havana: the warm-up's commit, then the measured one.
+  const [warmup, measured] = createBenchRepo(repo, 2).commits as [string, string];
+  scenario.expectCommit(measured);
+  const configPath = join(work, 'drover.yaml');
+  writeFileSync(configPath, configYaml(scenario, repo, `{ slack: ${CHANNEL} }`, ssh));
+
+  const slack = await startFakeSlack();
+  const port = await freePort();
+  const { DATABASE_URL: _shared, ...inherited } = process.env;
+  const child = spawn('node', [...(scenario.nodeArgs ?? []), CLI, 'serve'], {
+    cwd: work,
+    env: {
+      ...inherited,
+      DROVER_CONFIG: configPath,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: 'bench-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      DROVER_WEBHOOK_SECRET: SECRET,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-20_000);
+  });
+  const exited = new Promise<number | null>((done) => child.on('close', done));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`drover serve exited ${child.exitCode}`);
+        return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-20_000);
-    });
-    const exited = new Promise<number | null>((done) => child.on('close', done));
-    const base = `http://127.0.0.1:${port}`;
-    try {
-      await until(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`drover serve exited ${child.exitCode}`);
-          return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
-        },
-        'drover serve to be healthy',
-        60_000,
-        10,
-      );
-      await deploy(base, warmup, slack, scenario.timeoutMs);
-      scenario.resetFleet();
-      const cpuStarted = processCpuMs(child.pid!);
-      const boxStarted = boxCpuMs();
-      const started = Date.now();
-      await deploy(base, measured, slack, scenario.timeoutMs);
-      return {
-        wallMs: Date.now() - started,
-        cpuMs: processCpuMs(child.pid!) - cpuStarted,
-        boxCpuMs: boxCpuMs() - boxStarted,
-        peakRssKb: peakRssKb(child.pid!),
-        exitCode: 0,
-        stderr,
-      };
-    } catch (error) {
-      return {
-        unavailable: `${(error as Error).message}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
-      };
-    } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      await slack.close();
-    }
-  },
-};
+      'drover serve to be healthy',
+      60_000,
+      10,
+    );
+    await deploy(base, warmup, slack, scenario.timeoutMs);
+    scenario.resetFleet();
+    const cpuStarted = processCpuMs(child.pid!);
+    const boxStarted = boxCpuMs();
+    const started = Date.now();
+    await deploy(base, measured, slack, scenario.timeoutMs);
+    return {
+      wallMs: Date.now() - started,
+      cpuMs: processCpuMs(child.pid!) - cpuStarted,
+      boxCpuMs: boxCpuMs() - boxStarted,
+      peakRssKb: peakRssKb(child.pid!),
+      exitCode: 0,
+      stderr,
+    };
+  } catch (error) {
+    return {
+      unavailable: `${(error as Error).message}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    };
+  } finally {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
+    const timer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    await slack.close();
+  }
+}
 
 /** Starts an upgrade to `commit` through the webhook and waits until its Slack message says completed. */
 async function deploy(base: string, commit: string, slack: FakeSlack, timeoutMs: number): Promise<void> {

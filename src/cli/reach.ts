@@ -36,20 +36,24 @@ export async function checkReach(config: Config, io: Io): Promise<string[]> {
     passphrase: io.env.DROVER_SSH_PASSPHRASE,
     redact: config.redact,
   });
-  for (const [environment, env] of Object.entries(config.environments)) {
-    const nodes = nodeRefs(config, environment);
-    const results = await Promise.all(
-      env.nodes.map(async (node) => {
-        try {
-          const session = await runner.open(nodes.get(node.name)!);
-          await session.close();
-          return undefined;
-        } catch (error) {
-          return `environments.${environment}: node ${node.name}: ${(error as Error).message}`;
-        }
-      }),
-    );
-    problems.push(...results.filter((problem): problem is string => problem !== undefined));
+  try {
+    for (const [environment, env] of Object.entries(config.environments)) {
+      const nodes = nodeRefs(config, environment);
+      const results = await Promise.all(
+        env.nodes.map(async (node) => {
+          try {
+            const session = await runner.open(nodes.get(node.name)!);
+            await session.close();
+            return undefined;
+          } catch (error) {
+            return `environments.${environment}: node ${node.name}: ${(error as Error).message}`;
+          }
+        }),
+      );
+      problems.push(...results.filter((problem): problem is string => problem !== undefined));
+    }
+  } finally {
+    await runner.close();
   }
   return problems;
 }

@@ -107,7 +107,11 @@ export async function openRuntime(
       attributor: repo ? createAttributor({ config, commits: repo, runner }) : undefined,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
-    return { config, file, db, engine, runner, clock, owner, commits: repo, close: () => db.close() };
+    const close = async () => {
+      await runner.close();
+      await db.close();
+    };
+    return { config, file, db, engine, runner, clock, owner, commits: repo, close };
   } catch (error) {
     await db.close();
     throw error;

@@ -156,6 +156,11 @@ export const sshSchema = z.strictObject({
     .describe('host keys; unknown or changed keys are refused'),
   connectTimeout: duration.default(10_000).describe('default 10s'),
   keepalive: duration.default(15_000).describe('keepalive interval, default 15s'),
+  keepOpen: duration
+    .default(60_000)
+    .describe(
+      'how long an idle connection stays open for the node’s next unit or deploy, default 60s; 0s closes each after its unit',
+    ),
   concurrency: z.number().int().min(1).max(1000).default(20).describe('nodes in flight at once, per wave'),
   outputTail: z
     .number()

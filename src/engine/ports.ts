@@ -38,8 +38,10 @@ export interface NodeSession {
 }
 
 export interface NodeRunner {
-  /** Connects (host key verified) or throws NodeUnreachableError. */
+  /** Connects (host key verified), or reuses an idle connection, or throws NodeUnreachableError. */
   open(node: NodeRef): Promise<NodeSession>;
+  /** Closes the idle connections it keeps; sessions still open close theirs when they end. */
+  close(): Promise<void>;
 }
 
 // ── Store ───────────────────────────────────────────────────────────────────────────────

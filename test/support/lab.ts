@@ -117,6 +117,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ...partial,
     engine,
     async close() {
+      await runner.close();
       await database.close();
       await fleet.close();
     },

@@ -81,6 +81,8 @@ export interface SimFleet extends Fleet {
   commands(node: string): string[];
   /** Closes the node's open connections now. */
   dropConnections(node: string): void;
+  /** The node's open connections stop answering, as a node that died without closing them. */
+  muteConnections(node: string): void;
 }
 
 export interface SimFleetOptions {
@@ -106,18 +108,25 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
   const received = new Map<string, string[]>();
   const servers: Array<InstanceType<typeof Server>> = [];
   const clients = new Map<ssh2.Connection, string>();
+  const muted = new Set<ssh2.Connection>();
   const children = new Set<ReturnType<typeof spawn>>();
 
   const startNode = async (name: string): Promise<SimNode> => {
     const dir = join(root, 'nodes', name);
     installKit(dir, options.seedVersion);
     const hostKey = generateKey();
-    const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+    const server = new Server({ hostKeys: [hostKey.private] }, (client, info) => {
       accepted.set(name, (accepted.get(name) ?? 0) + 1);
       clients.set(client, name);
-      client.on('close', () => clients.delete(client));
+      const gone = () => {
+        clients.delete(client);
+        muted.delete(client);
+      };
+      client.on('close', gone);
       // A client that vanishes mid-handshake is normal here (refused host keys, drops).
-      client.on('error', () => clients.delete(client));
+      client.on('error', gone);
+      // As OpenSSH sets it: client address and port, server address and port.
+      const sshConnection = `${info.ip} ${info.port} 127.0.0.1 ${(server.address() as AddressInfo).port}`;
       client.on('authentication', (ctx) => {
         const ok =
           ctx.method === 'publickey' &&
@@ -129,6 +138,8 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
       });
       client.on('ready', () => {
         client.on('session', (acceptSession) => {
+          // Neither accepted nor rejected: the client waits, as on a connection gone silent.
+          if (muted.has(client)) return;
           const session = acceptSession();
           session.on('exec', (acceptExec, _reject, info) => {
             const stream = acceptExec();
@@ -145,7 +156,11 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
               }
               const child = spawn('/bin/sh', ['-c', info.command], {
                 cwd: dir,
-                env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_NAME: name },
+                env: {
+                  PATH: process.env.PATH ?? '/usr/bin:/bin',
+                  NODE_NAME: name,
+                  SSH_CONNECTION: sshConnection,
+                },
               });
               children.add(child);
               child.stdout.on('data', (chunk) => stream.write(chunk));
@@ -199,6 +214,9 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     commands: (node) => received.get(node) ?? [],
     dropConnections(node) {
       for (const [client, owner] of clients) if (owner === node) client.end();
+    },
+    muteConnections(node) {
+      for (const [client, owner] of clients) if (owner === node) muted.add(client);
     },
     async close() {
       for (const child of children) child.kill('SIGKILL');

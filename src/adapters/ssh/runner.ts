@@ -1,9 +1,10 @@
 // The NodeRunner on node-ssh: host keys verified against known_hosts, one connection per
-// session reused for every phase, per-phase timeouts that kill the remote process group,
-// bounded and redacted output, and a dropped connection told apart from a failed command.
+// session reused for every phase (and kept idle for the node's next session), per-phase
+// timeouts that kill the remote process group, bounded and redacted output, and a dropped
+// connection told apart from a failed command.
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
-import type { ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { Config } from '../../config/schema.js';
 import type { Command, NodeRunner, NodeSession } from '../../engine/ports.js';
 import type { NodeRef, PhaseResult } from '../../engine/types.js';
@@ -17,6 +18,7 @@ import {
   parseKnownHosts,
   verifyHostKey,
 } from './known-hosts.js';
+import { createIdlePool, type IdlePool } from './pool.js';
 import { createRedactor } from './redact.js';
 import { Tail } from './tail.js';
 import { killAfterSeconds, wrapWithTimeout } from './watchdog.js';
@@ -32,6 +34,19 @@ export interface SshRunnerOptions {
 
 /** How long past TERM+KILL the client waits for the remote watchdog before giving up. */
 const BACKSTOP_GRACE_MS = 2_000;
+/** Idle connections kept at most (each holds a socket here and an sshd on its node). */
+const MAX_IDLE = 1024;
+
+/** A logged-in connection to one node, possibly idle in the pool between sessions. */
+interface Connection {
+  ssh: NodeSSH;
+  client: Client;
+  /** user@host:port: which nodes' sessions may reuse it. */
+  key: string;
+  /** The known_hosts file it was verified against; reused only while the file is unchanged. */
+  verifiedWith: string;
+  dropped: boolean;
+}
 
 export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   const redact = createRedactor(options.redact);
@@ -43,8 +58,27 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
     return privateKey;
   };
   const knownHosts = knownHostsFile(options.ssh.knownHosts);
+  const pool = createIdlePool<Connection>({
+    keepMs: options.ssh.keepOpen,
+    maxIdle: MAX_IDLE,
+    dispose: (connection) => connection.ssh.dispose(),
+  });
+  const session = (connection: Connection, reused: boolean) =>
+    openSession(connection, pool, {
+      tailBytes: options.ssh.outputTail,
+      redact,
+      // A reused connection may have died silently while idle: its first command must be
+      // answered as fast as a new connection would have been.
+      answerWithinMs: reused ? options.ssh.connectTimeout : undefined,
+    });
   return {
     async open(node: NodeRef): Promise<NodeSession> {
+      const key = `${node.user}@${node.host}:${node.port}`;
+      const stamp = knownHosts.stamp();
+      for (let idle = pool.take(key); idle; idle = pool.take(key)) {
+        if (idle.verifiedWith === stamp && !idle.dropped) return session(idle, true);
+        idle.ssh.dispose();
+      }
       let refusal: HostKeyError | undefined;
       const hostVerifier = (blob: Buffer): boolean => {
         const entries = knownHosts.entries();
@@ -83,44 +117,88 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
         if (refusal) throw refusal;
         throw new NodeUnreachableError(node.name, `${node.host}:${node.port}`, { cause });
       }
-      return openSession(ssh, options.ssh.outputTail, redact);
+      const client = ssh.connection!;
+      const connection: Connection = { ssh, client, key, verifiedWith: stamp, dropped: false };
+      const gone = () => {
+        connection.dropped = true;
+        pool.forget(connection);
+      };
+      client.on('close', gone);
+      client.on('error', gone);
+      return session(connection, false);
+    },
+    async close() {
+      pool.close();
     },
   };
 }
 
 /** known_hosts, parsed again only when the file changed (size, mtime or inode). */
-function knownHostsFile(path: string): { entries(): KnownHost[] } {
+function knownHostsFile(path: string): { stamp(): string; entries(): KnownHost[] } {
   let cached: { stamp: string; entries: KnownHost[] } | undefined;
+  const stamp = () => {
+    try {
+      const stat = statSync(path);
+      return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return 'missing';
+    }
+  };
   return {
+    stamp,
     entries() {
-      let stamp = 'missing';
-      try {
-        const stat = statSync(path);
-        stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-      if (cached?.stamp !== stamp)
-        cached = { stamp, entries: stamp === 'missing' ? [] : parseKnownHosts(readFileSync(path, 'utf8')) };
+      const now = stamp();
+      if (cached?.stamp !== now)
+        cached = {
+          stamp: now,
+          entries: now === 'missing' ? [] : parseKnownHosts(readFileSync(path, 'utf8')),
+        };
       return cached.entries;
     },
   };
 }
 
-function openSession(ssh: NodeSSH, tailBytes: number, redact: (text: string) => string): NodeSession {
-  const client = ssh.connection!;
-  let dropped = false;
-  const onClose = () => {
-    dropped = true;
-  };
-  client.on('close', onClose);
-  client.on('error', onClose);
+interface ExecOptions {
+  tailBytes: number;
+  redact: (text: string) => string;
+  /** Give the connection up when the command is not even accepted within this time. */
+  answerWithinMs?: number | undefined;
+}
+
+/**
+ * Runs commands on the connection; closing the session hands the connection back to the pool
+ * when every command ended with an exit status, and disposes it otherwise.
+ */
+function openSession(connection: Connection, pool: IdlePool<Connection>, options: ExecOptions): NodeSession {
+  let clean = true;
+  let running = 0;
+  let closed = false;
+  let first = true;
   return {
-    run: (command) =>
-      dropped ? Promise.resolve(lost(0)) : exec(client, command, tailBytes, redact, () => dropped),
+    async run(command) {
+      if (connection.dropped) return lost(0);
+      const answerWithinMs = first ? options.answerWithinMs : undefined;
+      first = false;
+      running += 1;
+      try {
+        const ran = await exec(
+          connection.client,
+          command,
+          { ...options, answerWithinMs },
+          () => connection.dropped,
+        );
+        if (!ran.exited) clean = false;
+        return ran.result;
+      } finally {
+        running -= 1;
+      }
+    },
     async close() {
-      client.off('close', onClose);
-      ssh.dispose();
+      if (closed) return;
+      closed = true;
+      if (clean && running === 0 && !connection.dropped) pool.put(connection.key, connection);
+      else connection.ssh.dispose();
     },
   };
 }
@@ -129,33 +207,47 @@ function lost(durationMs: number, stdoutTail = '', stderrTail = ''): PhaseResult
   return { exitCode: null, signal: null, stdoutTail, stderrTail, durationMs, interrupted: 'connection' };
 }
 
+/** A command's result, and whether its channel ended with an exit status (the connection is sound). */
+interface Ran {
+  result: PhaseResult;
+  exited: boolean;
+}
+
 function exec(
-  client: NonNullable<NodeSSH['connection']>,
+  client: Client,
   command: Command,
-  tailBytes: number,
-  redact: (text: string) => string,
+  { tailBytes, redact, answerWithinMs }: ExecOptions,
   isDropped: () => boolean,
-): Promise<PhaseResult> {
+): Promise<Ran> {
   const started = Date.now();
   const stdout = new Tail(tailBytes);
   const stderr = new Tail(tailBytes);
-  return new Promise<PhaseResult>((resolve) => {
+  return new Promise<Ran>((resolve) => {
     let settled = false;
     let exit: { code: number | null; signal: string | null } | undefined;
     let channel: ClientChannel | undefined;
-    const finish = (result: PhaseResult) => {
+    let unanswered = '';
+    const finish = (result: PhaseResult, exited = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(backstop);
+      clearTimeout(silence);
       client.off('close', onDrop);
-      resolve(result);
+      resolve({ result, exited });
     };
     const output = () => ({ stdoutTail: redact(stdout.text()), stderrTail: redact(stderr.text()) });
     const onDrop = () => {
       const { stdoutTail, stderrTail } = output();
-      finish(lost(Date.now() - started, stdoutTail, stderrTail));
+      finish(lost(Date.now() - started, stdoutTail, `${stderrTail}${unanswered}`));
     };
     client.once('close', onDrop);
+    const silence =
+      answerWithinMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            unanswered = `the connection, idle since its last command, did not answer within ${answerWithinMs / 1000}s`;
+            client.destroy();
+          }, answerWithinMs);
     // The remote watchdog normally ends the command; this backstop covers a node that hangs.
     const backstop = setTimeout(
       () => {
@@ -171,6 +263,7 @@ function exec(
       command.timeoutMs + killAfterSeconds(command.timeoutMs) * 1000 + BACKSTOP_GRACE_MS,
     );
     client.exec(wrapWithTimeout(command), (error, stream) => {
+      clearTimeout(silence);
       if (error) {
         finish(
           isDropped()
@@ -202,13 +295,16 @@ function exec(
         const timedOut =
           (exit.code === 124 || exit.code === 137 || exit.signal === 'KILL') &&
           durationMs >= command.timeoutMs - 50;
-        finish({
-          exitCode: timedOut ? null : exit.code,
-          signal: timedOut ? null : exit.signal,
-          ...output(),
-          durationMs,
-          interrupted: timedOut ? 'timeout' : null,
-        });
+        finish(
+          {
+            exitCode: timedOut ? null : exit.code,
+            signal: timedOut ? null : exit.signal,
+            ...output(),
+            durationMs,
+            interrupted: timedOut ? 'timeout' : null,
+          },
+          true,
+        );
       });
     });
   });

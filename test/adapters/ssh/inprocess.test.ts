@@ -13,9 +13,13 @@ afterAll(async () => {
 });
 
 describe('the SSH runner against in-process ssh2 servers', () => {
-  runnerSuite({ fleet: () => fleet, dropConnections: (node) => fleet.dropConnections(node) });
+  runnerSuite({
+    fleet: () => fleet,
+    dropConnections: (node) => fleet.dropConnections(node),
+    muteConnections: (node) => fleet.muteConnections(node),
+  });
 
-  const runner = () =>
+  const runner = (keepOpen = 0) =>
     createSshRunner({
       ssh: {
         user: fleet.user,
@@ -25,6 +29,7 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         knownHosts: fleet.knownHostsPath,
         connectTimeout: 5_000,
         keepalive: 15_000,
+        keepOpen,
         concurrency: 4,
         outputTail: 1024,
       },
@@ -39,9 +44,10 @@ describe('the SSH runner against in-process ssh2 servers', () => {
     expect(fleet.connections('n1') - before).toBe(1);
   });
 
-  it('gives up on a node that never answers a command, at its timeout', async () => {
+  it('gives up on a node that never answers a command, at its timeout, and keeps not its connection', async () => {
     fleet.behave('n3', { hang: true });
-    const session = await runner().open(fleet.nodes[2]!);
+    const r = runner(60_000);
+    const session = await r.open(fleet.nodes[2]!);
     try {
       const result = await session.run({ phase: 'health', text: 'echo never', timeoutMs: 300 });
       expect(result).toMatchObject({ exitCode: null, interrupted: 'timeout', stdoutTail: '' });
@@ -49,6 +55,14 @@ describe('the SSH runner against in-process ssh2 servers', () => {
       fleet.behave('n3', {});
       await session.close();
     }
+    const before = fleet.connections('n3');
+    const next = await r.open(fleet.nodes[2]!);
+    expect(await next.run({ phase: 'health', text: 'echo ok', timeoutMs: 5_000 })).toMatchObject({
+      exitCode: 0,
+    });
+    await next.close();
+    await r.close();
+    expect(fleet.connections('n3') - before).toBe(1);
   });
 
   it('drops the connection mid-command when scripted to', async () => {
@@ -92,6 +106,7 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         knownHosts: fleet.knownHostsPath,
         connectTimeout: 5_000,
         keepalive: 15_000,
+        keepOpen: 0,
         concurrency: 4,
         outputTail: 1024,
       },
@@ -117,6 +132,7 @@ describe('the SSH runner against in-process ssh2 servers', () => {
           knownHosts: big.knownHostsPath,
           connectTimeout: 10_000,
           keepalive: 15_000,
+          keepOpen: 0,
           concurrency: 50,
           outputTail: 1024,
         },

@@ -13,5 +13,9 @@ describe.skipIf(unavailable)('the SSH runner against real OpenSSH servers', () =
   afterAll(async () => {
     await fleet?.close();
   });
-  runnerSuite({ fleet: () => fleet, dropConnections: (node) => fleet.dropConnections(node) });
+  runnerSuite({
+    fleet: () => fleet,
+    dropConnections: (node) => fleet.dropConnections(node),
+    muteConnections: (node) => fleet.muteConnections(node),
+  });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createSshRunner, type SshRunnerOptions } from '../../../src/adapters/ssh/runner.js';
 import type { Config } from '../../../src/config/schema.js';
+import type { NodeSession } from '../../../src/engine/ports.js';
 import { renderTemplate } from '../../../src/engine/template.js';
 import { HostKeyError, NodeUnreachableError } from '../../../src/errors.js';
 import { type Fleet, hashedLine, knownHostName } from '../../support/fleet/common.js';
@@ -14,6 +15,8 @@ import { type Fleet, hashedLine, knownHostName } from '../../support/fleet/commo
 export interface Subject {
   fleet: () => Fleet;
   dropConnections: (node: string) => void;
+  /** The node's open connections go silent (still open), as when it dies without a word. */
+  muteConnections: (node: string) => void;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -46,6 +49,7 @@ export function runnerSuite(subject: Subject): void {
     knownHosts: knownHosts ?? subject.fleet().knownHostsPath,
     connectTimeout: 5_000,
     keepalive: 15_000,
+    keepOpen: 0,
     concurrency: 4,
     outputTail: 1024,
   });
@@ -232,6 +236,103 @@ export function runnerSuite(subject: Subject): void {
       expect(result.stderrTail).toBe('[redacted]\n');
     } finally {
       await session.close();
+    }
+  });
+
+  const pooled = (extra: Partial<Config['ssh']> = {}) =>
+    createSshRunner({ ssh: { ...ssh(), keepOpen: 60_000, ...extra }, redact: [] });
+  /** Which connection a session runs on, as the node's sshd tells it: client and server address and port. */
+  const connectionOf = async (session: NodeSession) =>
+    (await session.run(cmd('echo "$SSH_CONNECTION"'))).stdoutTail.trim();
+  /** Whether the kernel still holds the connection ESTABLISHED (`SSH_CONNECTION` names its ports). */
+  const established = (connection: string) => {
+    const [, clientPort, , serverPort] = connection.split(' ').map((part) => Number(part));
+    const hex = (port: number | undefined) => (port ?? -1).toString(16).toUpperCase().padStart(4, '0');
+    return readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .some((line) => {
+        const [, local, remote, state] = line.trim().split(/\s+/);
+        return (
+          local?.endsWith(`:${hex(clientPort)}`) && remote?.endsWith(`:${hex(serverPort)}`) && state === '01'
+        );
+      });
+  };
+
+  it('keeps an idle connection for the node’s next session, and closes it with the runner', async () => {
+    const r = pooled();
+    const first = await r.open(node(0));
+    const used = await connectionOf(first);
+    expect(used).toMatch(/^\S+ \d+ \S+ \d+$/);
+    await first.close();
+    expect(established(used)).toBe(true);
+    const second = await r.open(node(0));
+    expect(await connectionOf(second)).toBe(used);
+    // A session open at the same time gets a connection of its own, and so does another node.
+    const third = await r.open(node(0));
+    const other = await r.open(node(1));
+    const kept = [used, await connectionOf(third), await connectionOf(other)];
+    expect(new Set(kept).size).toBe(3);
+    for (const session of [second, third, other]) await session.close();
+    expect(kept.map(established)).toEqual([true, true, true]);
+    await r.close();
+    await until(() => !kept.some(established), 'the idle connections to close');
+    // keepOpen 0: every session on a connection of its own, closed with the session.
+    const once = pooled({ keepOpen: 0 });
+    const a = await once.open(node(0));
+    const aConnection = await connectionOf(a);
+    await a.close();
+    await until(() => !established(aConnection), 'the connection to close with its session');
+    const b = await once.open(node(0));
+    expect(await connectionOf(b)).not.toBe(aConnection);
+    await b.close();
+  });
+
+  it('connects afresh when the idle connection closed or known_hosts changed', async () => {
+    const knownHosts = join(root, 'pooled_known_hosts');
+    writeFileSync(knownHosts, readFileSync(subject.fleet().knownHostsPath));
+    const r = pooled({ knownHosts });
+    try {
+      const first = await r.open(node(1));
+      const used = await connectionOf(first);
+      await first.close();
+      subject.dropConnections(node(1).name);
+      await until(() => !established(used), 'the node to close the connection');
+      // …and this process to read that (the next event-loop turns).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await r.open(node(1));
+      const next = await connectionOf(second);
+      expect(next).not.toBe(used);
+      await second.close();
+      writeFileSync(knownHosts, `# reviewed\n${readFileSync(knownHosts, 'utf8')}`);
+      const third = await r.open(node(1));
+      expect(await connectionOf(third)).not.toBe(next);
+      await third.close();
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('gives a reused connection that went silent up within connectTimeout, as a dropped connection', async () => {
+    const r = pooled({ connectTimeout: 1_000 });
+    const target = node(2);
+    try {
+      const first = await r.open(target);
+      await connectionOf(first);
+      await first.close();
+      subject.muteConnections(target.name);
+      const second = await r.open(target);
+      const started = Date.now();
+      const result = await second.run(cmd('echo hello'));
+      expect(result).toMatchObject({ exitCode: null, interrupted: 'connection' });
+      expect(result.stderrTail).toMatch(/did not answer within 1s/);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      await second.close();
+      const third = await r.open(target);
+      expect(await third.run(cmd('echo again'))).toMatchObject({ exitCode: 0, stdoutTail: 'again\n' });
+      await third.close();
+    } finally {
+      subject.dropConnections(target.name);
+      await r.close();
     }
   });
 

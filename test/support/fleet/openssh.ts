@@ -38,6 +38,8 @@ const PORT = 2222;
 export interface OpensshFleet extends Fleet {
   /** Kills the node's open connections (its sshd's session processes and what they run). */
   dropConnections(node: string): void;
+  /** Stops (SIGSTOP) the node's session processes: its connections go silent, still open. */
+  muteConnections(node: string): void;
 }
 
 export interface OpensshFleetOptions {
@@ -150,9 +152,9 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-function kill(pid: number): void {
+function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
@@ -259,6 +261,9 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
     dropConnections(node) {
       const below = descendants(pids.get(node)!);
       for (const pid of below) kill(pid);
+    },
+    muteConnections(node) {
+      for (const pid of descendants(pids.get(node)!)) kill(pid, 'SIGSTOP');
     },
     async close() {
       process.off('exit', onExit);
