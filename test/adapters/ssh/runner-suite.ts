@@ -242,21 +242,27 @@ export function runnerSuite(subject: Subject): void {
   const pooled = (extra: Partial<Config['ssh']> = {}) =>
     createSshRunner({ ssh: { ...ssh(), keepOpen: 60_000, ...extra }, redact: [] });
   /** Which connection a session runs on, as the node's sshd tells it: client and server address and port. */
-  const connectionOf = async (session: NodeSession) =>
-    (await session.run(cmd('echo "$SSH_CONNECTION"'))).stdoutTail.trim();
-  /** Whether the kernel still holds the connection ESTABLISHED (`SSH_CONNECTION` names its ports). */
-  const established = (connection: string) => {
+  const connectionOf = async (session: NodeSession) => {
+    const result = await session.run(cmd('echo "$SSH_CONNECTION"'));
+    expect(result).toMatchObject({ exitCode: 0, interrupted: null });
+    return result.stdoutTail.trim();
+  };
+  /** The kernel's TCP states of the connection's client end (`SSH_CONNECTION` names its ports). */
+  const tcpStates = (connection: string) => {
     const [, clientPort, , serverPort] = connection.split(' ').map((part) => Number(part));
     const hex = (port: number | undefined) => (port ?? -1).toString(16).toUpperCase().padStart(4, '0');
     return readFileSync('/proc/net/tcp', 'utf8')
       .split('\n')
-      .some((line) => {
-        const [, local, remote, state] = line.trim().split(/\s+/);
-        return (
-          local?.endsWith(`:${hex(clientPort)}`) && remote?.endsWith(`:${hex(serverPort)}`) && state === '01'
-        );
-      });
+      .map((line) => line.trim().split(/\s+/))
+      .filter(
+        ([, local, remote]) =>
+          local?.endsWith(`:${hex(clientPort)}`) && remote?.endsWith(`:${hex(serverPort)}`),
+      )
+      .map(([, , , state]) => state);
   };
+  const ESTABLISHED = '01';
+  const CLOSE_WAIT = '08';
+  const established = (connection: string) => tcpStates(connection).includes(ESTABLISHED);
 
   it('keeps an idle connection for the node’s next session, and closes it with the runner', async () => {
     const r = pooled();
@@ -296,9 +302,13 @@ export function runnerSuite(subject: Subject): void {
       const used = await connectionOf(first);
       await first.close();
       subject.dropConnections(node(1).name);
-      await until(() => !established(used), 'the node to close the connection');
-      // …and this process to read that (the next event-loop turns).
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The node closed it and this process closed its end (no longer CLOSE_WAIT); the close
+      // event reaches the runner in the next event-loop turns.
+      await until(
+        () => !tcpStates(used).some((state) => state === ESTABLISHED || state === CLOSE_WAIT),
+        'the connection to be closed at both ends',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
       const second = await r.open(node(1));
       const next = await connectionOf(second);
       expect(next).not.toBe(used);
