@@ -25,6 +25,11 @@ export const VERBS = [
   'skip',
   'ack',
   'digest',
+  'approve',
+  'reject',
+  'lock',
+  'unlock',
+  'audit',
   'help',
 ] as const;
 export type Verb = (typeof VERBS)[number];
@@ -32,7 +37,7 @@ export type Verb = (typeof VERBS)[number];
 export const VERB_TABLE: readonly VerbSpec[] = [
   {
     verb: 'start',
-    args: '<release> [env=E] [strategy=rolling|waves|all-at-once] [batch=N|N%] [auto]',
+    args: '<release> [env=E] [strategy=rolling|waves|all-at-once] [batch=N|N%] [auto] [override="<reason>"]',
     who: 'operator',
     help: 'plan and start an upgrade; posts the upgrade message with its plan',
   },
@@ -42,31 +47,46 @@ export const VERB_TABLE: readonly VerbSpec[] = [
     who: 'anyone',
     help: 'dry run: the waves, the order, the version skew, no side effects',
   },
-  { verb: 'step', args: '[env=E] [id=N]', who: 'operator', help: 'start the next wave (when gated)' },
+  {
+    verb: 'step',
+    args: '[env=E] [id=N] [override="<reason>"]',
+    who: 'operator',
+    help: 'start the next wave (when gated)',
+  },
   { verb: 'status', args: '[id] [env=E]', who: 'anyone', help: 'progress of the active upgrade(s)' },
-  { verb: 'pause', args: '[env=E] [id=N]', who: 'operator', help: 'stop dispatching new nodes' },
-  { verb: 'resume', args: '[env=E] [id=N]', who: 'operator', help: 'go on after a pause' },
+  {
+    verb: 'pause',
+    args: '[env=E] [id=N] [override="<reason>"]',
+    who: 'operator',
+    help: 'stop dispatching new nodes',
+  },
+  {
+    verb: 'resume',
+    args: '[env=E] [id=N] [override="<reason>"]',
+    who: 'operator',
+    help: 'go on after a pause',
+  },
   {
     verb: 'rollback',
-    args: '[wave|all] [env=E] [id=N]',
+    args: '[wave|all] [env=E] [id=N] [override="<reason>"]',
     who: 'operator',
     help: 'roll back the current wave or every upgraded node, in reverse order',
   },
   {
     verb: 'abort',
-    args: '[env=E] [id=N]',
+    args: '[env=E] [id=N] [override="<reason>"]',
     who: 'operator',
     help: 'stop for good; nodes stay as they are, recorded',
   },
   {
     verb: 'retry',
-    args: '<node> [env=E] [id=N]',
+    args: '<node> [env=E] [id=N] [override="<reason>"]',
     who: 'operator',
     help: 're-run a failed node from its failed phase',
   },
   {
     verb: 'skip',
-    args: '<node> [env=E] [id=N]',
+    args: '<node> [env=E] [id=N] [override="<reason>"]',
     who: 'operator',
     help: 'leave a failed or pending node out of the upgrade',
   },
@@ -82,8 +102,50 @@ export const VERB_TABLE: readonly VerbSpec[] = [
     who: 'anyone',
     help: 'post the environment’s digest now, to its channels',
   },
+  {
+    verb: 'approve',
+    args: '<request-id>',
+    who: 'operator',
+    help: 'approve a request (not your own); once enough operators have, it is carried out as the requester',
+  },
+  {
+    verb: 'reject',
+    args: '<request-id> [reason]',
+    who: 'operator',
+    help: 'reject a request (not your own); nothing is carried out',
+  },
+  {
+    verb: 'lock',
+    args: '[env=E] <reason>',
+    who: 'operator',
+    help: 'hold an environment: nobody else may start or step there until it is unlocked',
+  },
+  {
+    verb: 'unlock',
+    args: '[env=E] [force]',
+    who: 'operator',
+    help: 'release your lock; `force` breaks someone else’s (announced in the channel)',
+  },
+  {
+    verb: 'audit',
+    args: '[env=E] [n=20]',
+    who: 'developer',
+    help: 'the latest audit entries, newest first',
+  },
   { verb: 'help', args: '[verb]', who: 'anyone', help: 'the command reference' },
 ];
+
+/** Verbs that change something: they take `override="<reason>"` to pass a freeze window. */
+export const OVERRIDABLE: ReadonlySet<Verb> = new Set([
+  'start',
+  'step',
+  'pause',
+  'resume',
+  'rollback',
+  'abort',
+  'retry',
+  'skip',
+]);
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name of letters, digits, . _ -');
 const options = z
@@ -97,25 +159,47 @@ const options = z
     id: z.coerce.number().int().positive().optional(),
     scope: z.enum(['wave', 'all']).optional(),
     auto: z.boolean().optional(),
+    force: z.boolean().optional(),
+    n: z.coerce.number().int().min(1).max(200).optional(),
+    override: z.string().trim().min(1, 'say why: override="<reason>"').max(500).optional(),
   })
   .strict();
 
+/** `override="<reason>"`: passes a freeze window, audited and announced. */
+interface Override {
+  override?: string;
+}
+
 export type CommandRequest =
+  | ({
+      verb: 'start';
+      release: string;
+      env?: string;
+      strategy?: 'rolling' | 'waves' | 'all-at-once';
+      batch?: string;
+      auto?: boolean;
+    } & Override)
   | {
-      verb: 'start' | 'plan';
+      verb: 'plan';
       release: string;
       env?: string;
       strategy?: 'rolling' | 'waves' | 'all-at-once';
       batch?: string;
       auto?: boolean;
     }
-  | { verb: 'step' | 'pause' | 'resume' | 'abort' | 'digest'; env?: string; id?: number }
+  | ({ verb: 'step' | 'pause' | 'resume' | 'abort'; env?: string; id?: number } & Override)
+  | { verb: 'digest'; env?: string; id?: number }
   | { verb: 'status'; env?: string; id?: number }
-  | { verb: 'rollback'; scope: 'wave' | 'all'; env?: string; id?: number }
-  | { verb: 'retry' | 'skip'; node: string; env?: string; id?: number }
+  | ({ verb: 'rollback'; scope: 'wave' | 'all'; env?: string; id?: number } & Override)
+  | ({ verb: 'retry' | 'skip'; node: string; env?: string; id?: number } & Override)
   /** A failure post's button: every node of the failure (not typed: the text grammar names a node). */
-  | { verb: 'retry' | 'skip'; failure: number; id: number }
+  | ({ verb: 'retry' | 'skip'; failure: number; id: number } & Override)
   | { verb: 'ack'; failure?: number; note?: string; env?: string }
+  | { verb: 'approve'; request: number }
+  | { verb: 'reject'; request: number; reason?: string }
+  | { verb: 'lock'; env?: string; reason: string }
+  | { verb: 'unlock'; env?: string; force?: boolean }
+  | { verb: 'audit'; env?: string; n?: number }
   | { verb: 'help'; topic?: string };
 
 export function usageOf(verb: Verb | undefined): string {
@@ -124,11 +208,15 @@ export function usageOf(verb: Verb | undefined): string {
   return `usage: /upgrade ${spec.verb} ${spec.args}`;
 }
 
-/** Splits a line into words; "double" or 'single' quotes keep spaces in a word. */
+/**
+ * Splits a line into words; "double" or 'single' quotes keep spaces in a word, also as an
+ * option's value (`override="change 4711"` is one word, `override=change 4711`).
+ */
 export function tokenize(line: string): string[] {
   const words: string[] = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const match of line.matchAll(pattern)) words.push(match[1] ?? match[2] ?? match[3]!);
+  const pattern = /([^\s"'=]+=)?(?:"([^"]*)"|'([^']*)')|(\S+)/g;
+  for (const match of line.matchAll(pattern))
+    words.push(match[4] ?? `${match[1] ?? ''}${match[2] ?? match[3] ?? ''}`);
   return words;
 }
 
@@ -152,7 +240,8 @@ export function parseCommand(text: string): CommandRequest {
   for (const word of rest) {
     const eq = word.indexOf('=');
     if (eq > 0) raw[word.slice(0, eq)] = word.slice(eq + 1);
-    else if (word === 'auto') raw.auto = true;
+    else if (word === 'auto' && verb !== 'lock' && verb !== 'reject') raw.auto = true;
+    else if (word === 'force' && verb === 'unlock') raw.force = true;
     else positional.push(word);
   }
   const parsed = options.safeParse(raw);
@@ -164,8 +253,13 @@ export function parseCommand(text: string): CommandRequest {
     );
   }
   const opts = parsed.data;
-  const common = { ...(opts.env ? { env: opts.env } : {}), ...(opts.id ? { id: opts.id } : {}) };
+  const common = {
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.id ? { id: opts.id } : {}),
+    ...(opts.override ? { override: opts.override } : {}),
+  };
   const allowed = (keys: string[]) => {
+    if (OVERRIDABLE.has(verb)) keys.push('override');
     const extra = Object.keys(opts).filter((key) => !keys.includes(key));
     if (extra.length > 0) throw new UsageError(`${verb} takes no ${extra.join(', ')}. ${usageOf(verb)}`);
   };
@@ -186,8 +280,39 @@ export function parseCommand(text: string): CommandRequest {
         ...(opts.strategy ? { strategy: opts.strategy } : {}),
         ...(opts.batch ? { batch: opts.batch } : {}),
         ...(opts.auto ? { auto: true } : {}),
+        ...(verb === 'start' && opts.override ? { override: opts.override } : {}),
       };
     }
+    case 'approve':
+    case 'reject': {
+      allowed([]);
+      if (verb === 'approve') positionals(1);
+      const id = z.coerce
+        .number()
+        .int()
+        .positive()
+        .safeParse((positional[0] ?? '').replace(/^#/, ''));
+      if (!positional[0] || !id.success)
+        throw new UsageError(`say which request, by its number. ${usageOf(verb)}`);
+      const reason = positional.slice(1).join(' ').trim().slice(0, 500);
+      return verb === 'approve'
+        ? { verb, request: id.data }
+        : { verb, request: id.data, ...(reason ? { reason } : {}) };
+    }
+    case 'lock': {
+      allowed(['env']);
+      const reason = positional.join(' ').trim().slice(0, 500);
+      if (!reason) throw new UsageError(`say why, so others know: ${usageOf(verb)}`);
+      return { verb, reason, ...(opts.env ? { env: opts.env } : {}) };
+    }
+    case 'unlock':
+      allowed(['env', 'force']);
+      positionals(0);
+      return { verb, ...(opts.env ? { env: opts.env } : {}), ...(opts.force ? { force: true } : {}) };
+    case 'audit':
+      allowed(['env', 'n']);
+      positionals(0);
+      return { verb, ...(opts.env ? { env: opts.env } : {}), ...(opts.n ? { n: opts.n } : {}) };
     case 'status': {
       allowed(['env', 'id']);
       positionals(1);
@@ -265,7 +390,9 @@ export function renderCommandReference(): string {
         `| \`${spec.verb} ${spec.args}\` | ${spec.who === 'anyone' ? 'anyone' : `${spec.who}s`} | ${spec.help} |`,
     ),
     '',
-    'Operators may run every verb; developers may also `ack`; everyone may `plan`, `status`, `digest` and `help`.',
+    'Operators may run every verb; developers may also `ack` and read the `audit`; everyone may `plan`, `status`,',
+    '`digest` and `help`. An environment’s own `operators:` / `developers:` replace the top-level lists there.',
+    'Mutating verbs take `override="<reason>"` to pass a freeze window (audited, announced in the channel).',
     '',
   ].join('\n');
 }

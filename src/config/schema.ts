@@ -51,10 +51,47 @@ export const strategySchema = z.strictObject({
 export type StrategyInput = z.infer<typeof strategySchema>;
 
 const chatIds = z.strictObject({
-  slack: z.array(z.string().min(1)).default([]),
-  discord: z.array(z.string().min(1)).default([]),
-  discordRoles: z.array(z.string().min(1)).default([]),
+  slack: z.array(z.string().min(1)).default([]).describe('Slack user ids (U…)'),
+  discord: z.array(z.string().min(1)).default([]).describe('Discord user ids'),
+  discordRoles: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Discord role ids: every member holding one of them'),
 });
+export type ChatIds = z.infer<typeof chatIds>;
+
+/** A date (`2026-12-24`) or a date-time (`2026-12-24T17:00`, optionally with an offset). */
+const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const dateOrTime = z
+  .string()
+  .regex(DATE_OR_TIME, 'expected a date (2026-12-24) or a date-time (2026-12-24T17:00)');
+
+export const freezeSchema = z.union([
+  z.strictObject({
+    cron: z.string().min(1).describe('recurring: when each window starts, e.g. "0 17 * * 5"'),
+    duration: duration.describe('how long each window lasts, e.g. 64h'),
+    reason: z.string().min(1).describe('shown with every refusal'),
+  }),
+  z.strictObject({
+    from: dateOrTime.describe('first moment of the window; a date means its midnight'),
+    to: dateOrTime.describe('end of the window; a date means the end of that day'),
+    reason: z.string().min(1).describe('shown with every refusal'),
+  }),
+]);
+export type FreezeWindow = z.infer<typeof freezeSchema>;
+
+export const approvalsSchema = z.strictObject({
+  start: z.number().int().min(0).max(20).default(0).describe('other operators who must approve a start'),
+  step: z.number().int().min(0).max(20).default(0).describe('other operators who must approve a step'),
+  rollback: z
+    .number()
+    .int()
+    .min(0)
+    .max(20)
+    .default(0)
+    .describe('other operators who must approve a rollback'),
+});
+export type Approvals = z.infer<typeof approvalsSchema>;
 
 export const nodeSchema = z.strictObject({
   name,
@@ -83,6 +120,23 @@ export const environmentSchema = z.strictObject({
     })
     .optional(),
   nodes: z.array(nodeSchema).min(1),
+  timezone: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('IANA timezone of the freeze windows (default: the digest’s timezone, else UTC)'),
+  operators: chatIds.optional().describe('who may run mutating verbs here; replaces the top-level list'),
+  developers: chatIds.optional().describe('who may ack and read the audit here; replaces the top-level list'),
+  approvals: approvalsSchema
+    .default({ start: 0, step: 0, rollback: 0 })
+    .describe('the verb becomes a request that N other operators of the environment approve'),
+  approvalTimeout: duration.default(3_600_000).describe('an approval request expires after this long'),
+  freeze: z
+    .array(freezeSchema)
+    .default([])
+    .describe(
+      '`start` and `step` are refused inside these windows unless `override="<reason>"`: `{cron, duration, reason}` or `{from, to, reason}`',
+    ),
 });
 
 export const releaseSchema = z.strictObject({
@@ -197,8 +251,12 @@ export const configSchema = z.strictObject({
   strategy: strategySchema.default({}),
   environments: z.record(name, environmentSchema),
   people: z.array(personSchema).default([]),
-  operators: chatIds,
-  developers: chatIds.default({ slack: [], discord: [], discordRoles: [] }),
+  operators: chatIds
+    .default({ slack: [], discord: [], discordRoles: [] })
+    .describe('who may run mutating verbs (an environment’s own list replaces it there)'),
+  developers: chatIds
+    .default({ slack: [], discord: [], discordRoles: [] })
+    .describe('who may ack failures and read the audit (an environment’s own list replaces it there)'),
   redact: z
     .array(z.string().min(1))
     .default([])

@@ -1,6 +1,7 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
 import { unknownPlaceholders } from '../engine/template.js';
+import { governanceIssues } from './governance.js';
 import type { PathKey } from './load.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
 
@@ -14,6 +15,7 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...serviceIssues(config),
     ...releaseIssues(config),
     ...environmentIssues(config),
+    ...governanceIssues(config),
     ...PHASES.flatMap((phase) =>
       unknownPlaceholders(config.phases[phase] ?? '').map((name) => ({
         path: ['phases', phase],
@@ -23,7 +25,7 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...(config.operators.slack.length +
       config.operators.discord.length +
       config.operators.discordRoles.length ===
-    0
+      0 && Object.values(config.environments).some((env) => env.operators === undefined)
       ? [
           {
             path: ['operators'],

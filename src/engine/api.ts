@@ -12,6 +12,11 @@ export interface StartOptions {
   auto?: boolean;
   /** Deploy exactly this commit (continuous deployment): failures are attributed to it. */
   commit?: string;
+  /**
+   * Create the upgrade in `awaiting_approval` with this reason: nothing runs until
+   * `approveStart` (other operators approved it) or it ends by `endAwaiting`.
+   */
+  awaitingApproval?: string;
 }
 
 /** Which upgrade a verb is about: an id, else the environment's active one, else the only active one. */
@@ -33,6 +38,10 @@ export interface Upgrades {
   abort(actor: Actor, target: Target): Promise<UpgradeSnapshot>;
   retry(actor: Actor, target: Target, node: string): Promise<UpgradeSnapshot>;
   skip(actor: Actor, target: Target, node: string): Promise<UpgradeSnapshot>;
+  /** An upgrade awaiting approval becomes `planned`: the driver starts it. */
+  approveStart(actor: Actor, upgradeId: number, reason: string): Promise<UpgradeSnapshot>;
+  /** An upgrade awaiting approval ends `aborted` (rejected or expired), with why. */
+  endAwaiting(actor: Actor, upgradeId: number, reason: string): Promise<UpgradeSnapshot>;
   /** Acknowledges a failure (by id, else the newest open one of the target). */
   ack(
     actor: Actor,

@@ -189,6 +189,8 @@ export interface NewUpgrade {
   plan: Plan;
   startedBy: string;
   reason: string;
+  /** `awaiting_approval`: a start that waits for approvals (default `planned`). */
+  state?: 'planned' | 'awaiting_approval';
 }
 
 export interface AuditEntry {
@@ -197,6 +199,10 @@ export interface AuditEntry {
   args: Record<string, unknown>;
   outcome: string;
   upgradeId?: number | null;
+  /** The approval request the command answers or carries out. */
+  requestId?: number | null;
+  /** The environment the command was about, when known. */
+  environment?: string | null;
 }
 
 export interface Store {

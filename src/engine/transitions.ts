@@ -4,6 +4,7 @@ import { IllegalTransitionError } from '../errors.js';
 import type { UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
+  awaiting_approval: ['planned', 'aborted'],
   planned: ['running', 'aborted'],
   running: ['paused', 'completed', 'failed', 'rolling_back', 'aborted'],
   paused: ['running', 'rolling_back', 'aborted', 'failed'],

@@ -13,6 +13,8 @@ import type { Count, Phase, StrategyKind } from '../config/schema.js';
 export type { Phase, StrategyKind };
 
 export const UPGRADE_STATES = [
+  /** Created by a `start` that other operators must approve first; nothing runs until then. */
+  'awaiting_approval',
   'planned',
   'running',
   'paused',

@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.js';
 import { NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
 import type { StartOptions, Target, Upgrades } from './api.js';
+import { Draft } from './draft.js';
 import { environmentOf, makePlan } from './plan.js';
 import type { Clock, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
 import type { Actor, Plan } from './types.js';
@@ -85,6 +86,28 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     throw new RefusedError(`upgrade #${record.id} is changing too fast to ${request.verb}; try again`);
   }
 
+  /** awaiting_approval → planned (the driver picks it up) or → aborted, with the reason. */
+  async function leaveAwaiting(
+    actor: Actor,
+    upgradeId: number,
+    state: 'planned' | 'aborted',
+    reason: string,
+  ): Promise<UpgradeSnapshot> {
+    const snapshot = await store.load(upgradeId);
+    if (!snapshot) throw new NotFoundError(`no upgrade #${upgradeId}`);
+    if (snapshot.upgrade.state !== 'awaiting_approval')
+      throw new RefusedError(`upgrade #${upgradeId} is ${snapshot.upgrade.state}, not awaiting approval`);
+    const draft = new Draft(snapshot);
+    draft.setUpgrade(state, reason, {
+      type: state === 'planned' ? 'command' : 'upgrade.aborted',
+      data: { verb: state === 'planned' ? 'approve' : 'abort', actor: actor.id, name: actor.name },
+    });
+    const { ok } = await store.commit(upgradeId, snapshot.upgrade.revision, draft.toChange());
+    if (!ok) throw new RefusedError(`upgrade #${upgradeId} changed meanwhile; try again`);
+    if (state === 'planned') kick(upgradeId);
+    return (await store.load(upgradeId))!;
+  }
+
   return {
     plan,
     async start(actor, release, options) {
@@ -95,13 +118,16 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
           release,
           plan: planned,
           startedBy: actor.name,
-          reason: `started by ${actor.name}`,
+          reason: options.awaitingApproval ?? `started by ${actor.name}`,
+          ...(options.awaitingApproval ? { state: 'awaiting_approval' as const } : {}),
         },
         { type: 'command', data: { verb: 'start', actor: actor.id, name: actor.name } },
       );
-      kick(snapshot.upgrade.id);
+      if (!options.awaitingApproval) kick(snapshot.upgrade.id);
       return snapshot;
     },
+    approveStart: (actor, upgradeId, reason) => leaveAwaiting(actor, upgradeId, 'planned', reason),
+    endAwaiting: (actor, upgradeId, reason) => leaveAwaiting(actor, upgradeId, 'aborted', reason),
     async status(target) {
       if (target.upgradeId !== undefined || target.environment !== undefined) {
         const active = target.upgradeId === undefined ? await store.active(target.environment) : [];

@@ -9,8 +9,10 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Dedup, DigestRuns, Outbox } from '../../bot/ports.js';
 import type { Store } from '../../engine/ports.js';
+import type { GovernanceStore } from '../../governance/ports.js';
 import { createDedup, createDigestRuns } from './claims.js';
 import type { Db } from './db.js';
+import { createGovernanceStore } from './governance.js';
 import { acquireDirectoryLock } from './lock.js';
 import { type Migrated, migratePgliteClient, migratePostgresUrl } from './migrate.js';
 import { createOutbox } from './outbox.js';
@@ -32,6 +34,8 @@ export interface Database {
   outbox: Outbox;
   dedup: Dedup;
   digests: DigestRuns;
+  /** Locks, approval requests, the audit log read back. */
+  governance: GovernanceStore;
   close(): Promise<void>;
 }
 
@@ -149,6 +153,7 @@ function assemble(
     outbox: createOutbox(db),
     dedup: createDedup(db),
     digests: createDigestRuns(db),
+    governance: createGovernanceStore(db),
     close,
   };
 }

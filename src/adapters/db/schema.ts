@@ -40,10 +40,11 @@ export const upgrades = pgTable(
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    // The database itself keeps one active upgrade per environment.
+    // The database itself keeps one active upgrade per environment (a start awaiting approval
+    // holds its place too).
     uniqueIndex('upgrades_one_active_per_environment')
       .on(t.environment)
-      .where(sql`state in ('planned', 'running', 'paused', 'rolling_back')`),
+      .where(sql`state in ('awaiting_approval', 'planned', 'running', 'paused', 'rolling_back')`),
   ],
 );
 
@@ -150,17 +151,73 @@ export const events = pgTable('events', {
   at: at('at').notNull().defaultNow(),
 });
 
-export const auditLog = pgTable('audit_log', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: at('at').notNull().defaultNow(),
-  actorId: text('actor_id').notNull(),
-  actorPlatform: text('actor_platform').notNull(),
-  actorName: text('actor_name').notNull(),
-  command: text('command').notNull(),
-  args: jsonb('args').$type<Record<string, unknown>>().notNull(),
-  outcome: text('outcome').notNull(),
-  upgradeId: integer('upgrade_id'),
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: at('at').notNull().defaultNow(),
+    actorId: text('actor_id').notNull(),
+    actorPlatform: text('actor_platform').notNull(),
+    actorName: text('actor_name').notNull(),
+    command: text('command').notNull(),
+    args: jsonb('args').$type<Record<string, unknown>>().notNull(),
+    outcome: text('outcome').notNull(),
+    upgradeId: integer('upgrade_id'),
+    /** The approval request the entry answers or carries out. */
+    requestId: integer('request_id'),
+    /** The environment the command was about, when it names one (`audit env=E` reads by it). */
+    environment: text('environment'),
+  },
+  (t) => [index('audit_log_by_environment').on(t.environment, t.id)],
+);
+
+/** Environments held by an operator (`lock`): one row per locked environment. */
+export const locks = pgTable('locks', {
+  environment: text('environment').primaryKey(),
+  holderId: text('holder_id').notNull(),
+  holderName: text('holder_name').notNull(),
+  reason: text('reason').notNull(),
+  since: at('since').notNull(),
 });
+
+/** Verbs waiting for other operators' approval (`environments.<e>.approvals`). */
+export const approvalRequests = pgTable(
+  'approval_requests',
+  {
+    id: serial('id').primaryKey(),
+    environment: text('environment').notNull(),
+    verb: text('verb').notNull(),
+    /** The command as given (a CommandRequest), carried out as the requester once approved. */
+    command: jsonb('command').$type<Record<string, unknown>>().notNull(),
+    requesterId: text('requester_id').notNull(),
+    requesterPlatform: text('requester_platform').notNull(),
+    requesterName: text('requester_name').notNull(),
+    /** What authorized the requester (Discord role ids), to authorize the carrying out alike. */
+    requesterContext: jsonb('requester_context').$type<Record<string, unknown>>().notNull(),
+    needed: integer('needed').notNull(),
+    /** pending → approved | rejected | expired. */
+    state: text('state').notNull(),
+    reason: text('reason').notNull().default(''),
+    upgradeId: integer('upgrade_id'),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    decidedAt: at('decided_at'),
+  },
+  (t) => [index('approval_requests_pending').on(t.state, t.expiresAt)],
+);
+
+export const approvals = pgTable(
+  'approvals',
+  {
+    requestId: integer('request_id')
+      .notNull()
+      .references(() => approvalRequests.id),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    at: at('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.actorId] })],
+);
 
 export const outbox = pgTable(
   'outbox',

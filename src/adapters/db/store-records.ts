@@ -58,6 +58,8 @@ export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<voi
     args: entry.args,
     outcome: entry.outcome,
     upgradeId: entry.upgradeId ?? null,
+    requestId: entry.requestId ?? null,
+    environment: entry.environment ?? null,
   });
 }
 

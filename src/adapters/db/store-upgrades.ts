@@ -8,6 +8,8 @@ import { isActiveUpgradeConflict, toFailure, toUnit, toUpgrade, toWave } from '.
 import { events, failures, units, upgrades, waves } from './schema.js';
 
 const UNIT_BATCH = 1000;
+/** The states the one-upgrade-per-environment index covers: the active ones and a start awaiting approval. */
+const HOLDING_STATES = [...ACTIVE_UPGRADE_STATES, 'awaiting_approval'];
 
 /** One transaction: the upgrade (planned, revision 0), a row per wave and per unit, the event. */
 export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent): Promise<UpgradeSnapshot> {
@@ -19,7 +21,7 @@ export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent):
         .values({
           environment: input.environment,
           release: input.release,
-          state: 'planned',
+          state: input.state ?? 'planned',
           reason: input.reason,
           plan: input.plan,
           startedBy: input.startedBy,
@@ -52,7 +54,10 @@ export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent):
     });
   } catch (error) {
     if (!isActiveUpgradeConflict(error)) throw error;
-    const [holder] = await activeUpgrades(db, input.environment);
+    const [holder] = await db
+      .select({ id: upgrades.id })
+      .from(upgrades)
+      .where(and(eq(upgrades.environment, input.environment), inArray(upgrades.state, [...HOLDING_STATES])));
     throw new ActiveUpgradeExistsError(input.environment, holder?.id, { cause: error });
   }
   return (await loadSnapshot(db, id))!;

@@ -59,6 +59,8 @@ function recordingUpgrades() {
     retry: refuse,
     skip: refuse,
     ack: refuse,
+    approveStart: refuse,
+    endAwaiting: refuse,
   };
   return { upgrades, started };
 }
