@@ -1,12 +1,19 @@
-// One place every chat command passes through, whatever the platform: parse, authorize,
-// act through the engine's API, audit, and say what happened (or how to fix the input).
+// The one path every chat command takes, whatever the platform: parse → audit ⟮ authorize →
+// policies → act ⟯ → reply. Each stage after parsing is a `Step` of a small chain; governance
+// (freezes, locks, approvals) is the policy step between authorization and the act.
 import type { Config } from '../config/schema.js';
 import type { StartOptions, Target, Upgrades } from '../engine/api.js';
-import type { Store } from '../engine/ports.js';
+import type { Clock, Store } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
 import { DroverError, RefusedError, UsageError } from '../errors.js';
-import { type ActorContext, mayRun } from './auth.js';
+import { type ActorContext, listsFor, mayRun, refusalText } from './auth.js';
+import { environmentFor, type GovernanceDeps } from './governance/context.js';
+import { planWarning } from './governance/plan-warning.js';
+import { type Approved, announceOverride, checkPolicy } from './governance/policy.js';
+import type { GovernanceStore } from './governance/ports.js';
+import { answer, auditLines, expireDue, lock, statusLines, unlock } from './governance/verbs.js';
 import { type CommandRequest, helpText, parseCommand, VERB_TABLE } from './grammar.js';
+import type { ChatMessage } from './model.js';
 import { describeSnapshot, planTable } from './render/text.js';
 
 export interface Reply {
@@ -16,27 +23,69 @@ export interface Reply {
   ok: boolean;
 }
 
+/** A reply and what the command touched, for the audit and the callers that drive it. */
+export interface Outcome extends Reply {
+  upgradeId?: number | undefined;
+  /** The approval request the command created, answered or carried out. */
+  requestId?: number | undefined;
+  /** The outcome as the audit log records it (default `ok`, or `refused: <text>`). */
+  record?: string;
+}
+
+/** One parsed command on its way through the chain. */
+export interface Command {
+  actor: Actor;
+  request: CommandRequest;
+  context: ActorContext;
+  /** The environment it is about, when it can be told (per-environment roles and policies). */
+  environment: string | undefined;
+  /** Set when an approved request is carried out as its requester. */
+  approved?: Approved | undefined;
+}
+
+/** A stage of the chain: return `next()` to let the command go on, or an outcome to stop it. */
+export type Step = (command: Command, next: () => Promise<Outcome>) => Promise<Outcome>;
+
+/** A refusal to return from a step: private to the asker, audited as `refused: <record>`. */
+export function refusal(text: string, record = text): Outcome {
+  return { text, ephemeral: true, ok: false, record: `refused: ${record}` };
+}
+
 export interface DispatcherDeps {
   upgrades: Upgrades;
   store: Store;
   config: Config;
   /** Posts the environment's digest now (`/upgrade digest`). */
   digest?: (environment: string | undefined) => Promise<string>;
+  /** Locks, approvals and the audit read back; without it the governance verbs say so. */
+  governance?: {
+    store: GovernanceStore;
+    clock: Clock;
+    /** Posts to an environment's channels under a key (a later post with the key edits it). */
+    announce?: (environment: string, key: string, message: ChatMessage) => Promise<void>;
+  };
 }
 
 export interface Dispatcher {
-  handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Reply>;
+  handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Outcome>;
+  /** Whether the actor's role allows the verb (adapters use it to choose a private answer early). */
+  permits(actor: Actor, verb: string, context?: ActorContext): boolean;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { upgrades, store, config } = deps;
-  const audit = (
-    actor: Actor,
-    command: string,
-    args: Record<string, unknown>,
-    outcome: string,
-    upgradeId?: number,
-  ) => store.audit({ actor, command, args, outcome, upgradeId: upgradeId ?? null });
+  const governed: GovernanceDeps | undefined = deps.governance && {
+    config,
+    store,
+    upgrades,
+    governance: deps.governance.store,
+    clock: deps.governance.clock,
+    announce: deps.governance.announce,
+  };
+  const needGovernance = (): GovernanceDeps => {
+    if (!governed) throw new RefusedError('approvals, locks and the audit are not available in this process');
+    return governed;
+  };
 
   /** Retry or skip every node of a failure; nodes the verb no longer applies to are named. */
   async function everyNodeOf(
@@ -66,10 +115,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { text: `upgrade #${upgradeId}: ${doing} ${done.join(', ')}${left}`, upgradeId };
   }
 
-  async function act(
-    actor: Actor,
-    request: CommandRequest,
-  ): Promise<{ text: string; upgradeId?: number; ephemeral?: boolean }> {
+  const inEnvironment = (environment: string | undefined): string => {
+    if (environment !== undefined) return environment;
+    throw new RefusedError(`say which environment: env=${Object.keys(config.environments).join('|')}`);
+  };
+
+  async function act(command: Command): Promise<{
+    text: string;
+    upgradeId?: number | undefined;
+    requestId?: number | undefined;
+    ephemeral?: boolean;
+  }> {
+    const { actor, request, environment } = command;
     const target = (r: { env?: string; id?: number }): Target => ({
       ...(r.env ? { environment: r.env } : {}),
       ...(r.id ? { upgradeId: r.id } : {}),
@@ -87,8 +144,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             : {}),
           ...(request.auto ? { auto: true } : {}),
         };
-        if (request.verb === 'plan')
-          return { text: planTable(await upgrades.plan(request.release, options)), ephemeral: true };
+        if (request.verb === 'plan') {
+          const plan = await upgrades.plan(request.release, options);
+          const warning = governed ? planWarning(governed, plan) : undefined;
+          return { text: [planTable(plan), ...(warning ? ['', warning] : [])].join('\n'), ephemeral: true };
+        }
         const snapshot = await upgrades.start(actor, request.release, options);
         const { upgrade } = snapshot;
         return {
@@ -98,7 +158,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       case 'status': {
         const snapshots = await upgrades.status(target(request));
-        return { text: snapshots.map(describeSnapshot).join('\n\n') || 'no upgrades yet', ephemeral: true };
+        const held = governed ? await statusLines(governed, request.env) : [];
+        const text = [...held, ...snapshots.map(describeSnapshot)].join('\n\n');
+        return { text: text || 'no upgrades yet', ephemeral: true };
       }
       case 'digest':
         if (!deps.digest) return { text: 'digests are not configured in this process', ephemeral: true };
@@ -129,6 +191,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           upgradeId: snapshot.upgrade.id,
         };
       }
+      case 'approve':
+      case 'reject':
+        return answer(needGovernance(), actor, request, (requester, carried, context, approved) =>
+          run({ actor: requester, request: carried, context, environment, approved }),
+        );
+      case 'lock':
+        return lock(needGovernance(), actor, request, inEnvironment(environment));
+      case 'unlock':
+        return unlock(needGovernance(), actor, request, inEnvironment(environment));
+      case 'audit':
+        return auditLines(needGovernance(), request);
       default: {
         const snapshot = await upgrades[request.verb](actor, target(request));
         return {
@@ -138,6 +211,92 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     }
   }
+
+  const audited: Step = async (command, next) => {
+    const { actor, request } = command;
+    const asked = 'id' in request ? request.id : undefined;
+    let outcome: Outcome;
+    try {
+      outcome = await next();
+    } catch (error) {
+      if (!(error instanceof DroverError)) throw error;
+      outcome = refusal(error.message);
+    }
+    await store.audit({
+      actor,
+      command: request.verb,
+      args: { ...request },
+      outcome: outcome.record ?? (outcome.ok ? 'ok' : `refused: ${outcome.text}`),
+      upgradeId: outcome.upgradeId ?? asked ?? command.approved?.upgradeId ?? null,
+      requestId: outcome.requestId ?? command.approved?.requestId ?? null,
+      environment: command.environment ?? null,
+    });
+    return outcome;
+  };
+
+  const authorized: Step = async ({ actor, request, context, environment }, next) => {
+    const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
+    if (mayRun(config, actor, who, context, environment)) return next();
+    const own = listsFor(config, environment)[who === 'developer' ? 'developersKey' : 'operatorsKey'];
+    return refusal(
+      refusalText(config, request.verb, who, environment),
+      `not ${who === 'developer' ? 'a developer or operator' : `an ${who}`}${own.startsWith('environments.') ? ` of ${environment}` : ''}`,
+    );
+  };
+
+  const policy: Step = async (command, next) => {
+    if (!governed) return next();
+    const { actor, request, context, environment, approved } = command;
+    await expireDue(governed);
+    const verdict = await checkPolicy(governed, actor, request, context, environment, approved);
+    if (verdict.kind === 'refuse') return refusal(verdict.text, verdict.record);
+    if (verdict.kind === 'requested')
+      return {
+        text: verdict.text,
+        ephemeral: false,
+        ok: true,
+        upgradeId: verdict.upgradeId ?? undefined,
+        requestId: verdict.request.id,
+        record: `requested: request #${verdict.request.id} needs ${verdict.request.needed} approval(s)`,
+      };
+    let outcome: Outcome;
+    if (approved?.upgradeId && request.verb === 'start') {
+      // The upgrade was created awaiting approval when it was asked for: it starts now.
+      const snapshot = await upgrades.approveStart(
+        actor,
+        approved.upgradeId,
+        `started by ${actor.name}, approved by ${approved.approvers.join(', ')}`,
+      );
+      outcome = {
+        text: `upgrade #${snapshot.upgrade.id} started: ${snapshot.upgrade.environment} → ${snapshot.upgrade.release}`,
+        ephemeral: false,
+        ok: true,
+        upgradeId: snapshot.upgrade.id,
+      };
+    } else outcome = await next();
+    if (outcome.ok && verdict.freeze && environment)
+      await announceOverride(governed, actor, request, environment, verdict.freeze);
+    return outcome;
+  };
+
+  const carriedOut = async (command: Command): Promise<Outcome> => {
+    const acted = await act(command);
+    return { ...acted, ephemeral: acted.ephemeral ?? false, ok: true };
+  };
+
+  const chain: readonly Step[] = [audited, authorized, policy];
+  const through = (command: Command, index = 0): Promise<Outcome> => {
+    const step = chain[index];
+    return step ? step(command, () => through(command, index + 1)) : carriedOut(command);
+  };
+  const run = async (command: Omit<Command, 'environment'> & { environment?: string | undefined }) =>
+    through({
+      ...command,
+      environment: await environmentFor(
+        { config, store, governance: deps.governance?.store },
+        command.request,
+      ),
+    });
 
   return {
     async handle(caller, input, context = {}) {
@@ -149,42 +308,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         if (!(error instanceof UsageError)) throw error;
         // Malformed input changes nothing, but who tried what is still on record.
         const line = typeof input === 'string' ? input.trim().slice(0, 500) : '';
-        await audit(
+        await store.audit({
           actor,
-          line
-            .replace(/^\/?upgrade\b/, '')
-            .trim()
-            .split(/\s+/)[0] || 'usage',
-          { line },
-          `usage: ${error.message}`,
-        );
+          command:
+            line
+              .replace(/^\/?upgrade\b/, '')
+              .trim()
+              .split(/\s+/)[0] || 'usage',
+          args: { line },
+          outcome: `usage: ${error.message}`,
+        });
         return { text: error.message, ephemeral: true, ok: false };
       }
-      const args = { ...request } as Record<string, unknown>;
-      const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
-      if (!mayRun(config, actor, who, context)) {
-        await audit(
-          actor,
-          request.verb,
-          args,
-          `refused: not ${who === 'developer' ? 'a developer or operator' : `an ${who}`}`,
-        );
-        const whom = who === 'developer' ? 'developers and operators' : 'operators';
-        return {
-          text: `only ${whom} may ${request.verb}; ask one of them, or get added to \`${who}s:\` in drover.yaml`,
-          ephemeral: true,
-          ok: false,
-        };
-      }
-      try {
-        const result = await act(actor, request);
-        await audit(actor, request.verb, args, 'ok', result.upgradeId);
-        return { text: result.text, ephemeral: result.ephemeral ?? false, ok: true };
-      } catch (error) {
-        if (!(error instanceof DroverError)) throw error;
-        await audit(actor, request.verb, args, `refused: ${error.message}`);
-        return { text: error.message, ephemeral: true, ok: false };
-      }
+      return run({ actor, request, context });
+    },
+    permits(caller, verb, context = {}) {
+      const spec = VERB_TABLE.find((entry) => entry.verb === verb);
+      return mayRun(config, withPersonName(config, caller), spec?.who ?? 'anyone', context);
     },
   };
 }

@@ -12,17 +12,30 @@ export interface PersonRef {
 /** Inline text is a list of spans so each platform can render mentions its own way. */
 export type Span = string | { mention: PersonRef } | { code: string } | { bold: string };
 
-export type ButtonAction = 'ack' | 'retry' | 'skip' | 'rollback';
+export type ButtonAction =
+  | 'ack'
+  | 'retry'
+  | 'skip'
+  | 'rollback'
+  | 'step'
+  | 'pause'
+  | 'resume'
+  | 'abort'
+  | 'approve'
+  | 'reject';
 
 export interface Button {
   action: ButtonAction;
   label: string;
   /**
    * Carried back with the click: `failure:<id>` (ack), `<upgrade>:failure:<id>` (retry, skip: every
-   * node of the failure; `<upgrade>:<node>` from older posts still works), `<upgrade>` (rollback).
+   * node of the failure; `<upgrade>:<node>` from older posts still works), `<upgrade>` (rollback,
+   * step, pause, resume, abort), `<request>` (approve, reject).
    */
   value: string;
   style?: 'primary' | 'danger';
+  /** A destructive action: the platform asks "are you sure?" before it is carried out. */
+  confirm?: { title: string; text: string; confirm: string };
 }
 
 export interface ChatMessage {

@@ -1,7 +1,7 @@
 // Reading the audit log back: `audit [env=E] [n=20]` in chat, newest first.
 import { desc, eq } from 'drizzle-orm';
+import type { AuditRecord } from '../../bot/governance/ports.js';
 import type { Actor } from '../../engine/types.js';
-import type { AuditRecord } from '../../governance/ports.js';
 import type { Queryable } from './db.js';
 import { auditLog } from './schema.js';
 

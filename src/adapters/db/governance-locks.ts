@@ -1,7 +1,7 @@
 // Environment locks: one row per locked environment; taking one is an insert that loses to
 // an existing row, so two operators locking at once cannot both win.
 import { and, eq } from 'drizzle-orm';
-import type { LockRecord } from '../../governance/locks.js';
+import type { LockRecord } from '../../bot/governance/locks.js';
 import type { Queryable } from './db.js';
 import { locks } from './schema.js';
 

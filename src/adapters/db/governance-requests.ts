@@ -1,10 +1,10 @@
 // Approval requests and their approvals. A request leaves `pending` by one conditional UPDATE,
 // so of two operators approving at once only one carries the verb out.
 import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import type { ApprovalRequestRecord, ApprovalState, GatedVerb } from '../../bot/governance/approvals.js';
+import { APPROVAL_STATES } from '../../bot/governance/approvals.js';
+import type { NewApprovalRequest } from '../../bot/governance/ports.js';
 import type { Actor } from '../../engine/types.js';
-import type { ApprovalRequestRecord, ApprovalState, GatedVerb } from '../../governance/approvals.js';
-import { APPROVAL_STATES } from '../../governance/approvals.js';
-import type { NewApprovalRequest } from '../../governance/ports.js';
 import type { Queryable } from './db.js';
 import { approvalRequests, approvals } from './schema.js';
 

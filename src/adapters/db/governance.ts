@@ -1,6 +1,6 @@
 // Governance's store (src/governance/ports.ts) on drizzle: each method one operation of the
 // governance-*.ts modules beside it.
-import type { GovernanceStore } from '../../governance/ports.js';
+import type { GovernanceStore } from '../../bot/governance/ports.js';
 import type { Db } from './db.js';
 import { recentAudit } from './governance-audit.js';
 import { lockOf, releaseLock, renewLock, takeLock } from './governance-locks.js';

@@ -60,6 +60,15 @@ const OPTION_FOR: Record<string, Omit<CommandOption, 'required'>> = {
     min_value: 1,
   },
   note: { type: STRING, name: 'note', description: 'a note for the record' },
+  override: {
+    type: STRING,
+    name: 'override',
+    description: 'pass a freeze window, saying why (audited and announced)',
+  },
+  'request-id': { type: INTEGER, name: 'request', description: 'the approval request id', min_value: 1 },
+  reason: { type: STRING, name: 'reason', description: 'why, for the record' },
+  force: { type: BOOLEAN, name: 'force', description: 'break a lock someone else holds (announced)' },
+  n: { type: INTEGER, name: 'n', description: 'how many entries (default 20)', min_value: 1 },
   verb: {
     type: STRING,
     name: 'topic',
@@ -69,7 +78,7 @@ const OPTION_FOR: Record<string, Omit<CommandOption, 'required'>> = {
 };
 
 function subcommand(spec: VerbSpec): CommandOption {
-  const options = [...spec.args.matchAll(/([<[])([a-z][a-z-]*)/g)].map(([, bracket, word]): CommandOption => {
+  const options = [...spec.args.matchAll(/(?<!=")([<[])([a-z][a-z-]*)/g)].map(([, bracket, word]): CommandOption => {
     const option = OPTION_FOR[word!];
     if (!option) throw new Error(`the Discord command has no option for "${word}" of /upgrade ${spec.verb}`);
     return bracket === '<' ? { ...option, required: true } : option;
@@ -114,8 +123,8 @@ export function requestFromOptions(
   for (const option of subcommand(spec).options ?? []) {
     const value = get(option.name);
     if (value === null || value === false) continue;
-    if (option.name === 'auto') words.push('auto');
-    else if (option.required || option.name === 'scope' || option.name === 'topic')
+    if (option.type === BOOLEAN) words.push(option.name);
+    else if (option.required || ['scope', 'topic', 'reason'].includes(option.name))
       words.push(quote(String(value)));
     else words.push(`${option.name}=${quote(String(value))}`);
   }

@@ -28,10 +28,15 @@ describe('the /upgrade application command', () => {
     expect(command.options.map((o) => o.name)).toEqual([...VERBS]);
     const options = (verb: string) =>
       command.options.find((o) => o.name === verb)?.options?.map((o) => o.name);
-    expect(options('start')).toEqual(['release', 'env', 'strategy', 'batch', 'auto']);
-    expect(options('retry')).toEqual(['node', 'env', 'id']);
-    expect(options('rollback')).toEqual(['scope', 'env', 'id']);
+    expect(options('start')).toEqual(['release', 'env', 'strategy', 'batch', 'auto', 'override']);
+    expect(options('retry')).toEqual(['node', 'env', 'id', 'override']);
+    expect(options('rollback')).toEqual(['scope', 'env', 'id', 'override']);
     expect(options('ack')).toEqual(['failure', 'note']);
+    expect(options('approve')).toEqual(['request']);
+    expect(options('reject')).toEqual(['request', 'reason']);
+    expect(options('lock')).toEqual(['reason', 'env']);
+    expect(options('unlock')).toEqual(['env', 'force']);
+    expect(options('audit')).toEqual(['env', 'n']);
     const start = command.options.find((o) => o.name === 'start')!.options!;
     expect(start[0]).toMatchObject({ name: 'release', type: 3, required: true });
     expect(start.find((o) => o.name === 'strategy')?.choices?.map((c) => c.value)).toEqual([
@@ -93,6 +98,24 @@ describe('the /upgrade application command', () => {
     expect(from('retry', { node: 'cmp-01' })).toEqual({ verb: 'retry', node: 'cmp-01' });
     expect(from('status', { id: 2 })).toEqual({ verb: 'status', id: 2 });
     expect(from('help', { topic: 'ack' })).toEqual({ verb: 'help', topic: 'ack' });
+    expect(from('start', { release: 'havana', override: 'hotfix for INC-42' })).toEqual({
+      verb: 'start',
+      release: 'havana',
+      override: 'hotfix for INC-42',
+    });
+    expect(from('approve', { request: 3 })).toEqual({ verb: 'approve', request: 3 });
+    expect(from('reject', { request: 3, reason: 'not during the sale' })).toEqual({
+      verb: 'reject',
+      request: 3,
+      reason: 'not during the sale',
+    });
+    expect(from('lock', { env: 'lab', reason: 'db migration tonight' })).toEqual({
+      verb: 'lock',
+      env: 'lab',
+      reason: 'db migration tonight',
+    });
+    expect(from('unlock', { force: true })).toEqual({ verb: 'unlock', force: true });
+    expect(from('audit', { env: 'lab', n: 5 })).toEqual({ verb: 'audit', env: 'lab', n: 5 });
     expect(from('ack', { failure: 7, note: '  "reverting" it  ' })).toEqual({
       verb: 'ack',
       failure: 7,

@@ -1,6 +1,6 @@
 // What governance keeps in the database: locks, approval requests with their approvals, and
 // reading the audit log. src/adapters/db implements it (governance-*.ts).
-import type { Actor } from '../engine/types.js';
+import type { Actor } from '../../engine/types.js';
 import type { ApprovalRequestRecord, ApprovalState, GatedVerb } from './approvals.js';
 import type { LockRecord } from './locks.js';
 

@@ -1,8 +1,8 @@
 // Environment locks (PRODUCT.md, "Approvals, locks and freezes"): `lock [env=E] <reason…>`
 // holds an environment; others' `start` and `step` are refused naming holder, reason and age;
 // `unlock` by anyone but the holder needs `force` and is announced. Pure decisions.
-import { humanSpan } from '../config/zoned.js';
-import type { Actor } from '../engine/types.js';
+import { humanSpan } from '../../config/zoned.js';
+import type { Actor } from '../../engine/types.js';
 
 export interface LockRecord {
   environment: string;

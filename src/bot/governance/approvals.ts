@@ -1,8 +1,8 @@
 // Approval requests (PRODUCT.md, "Approvals, locks and freezes"): a verb the environment's
 // `approvals:` covers becomes a request that N *other* operators approve within
 // `approvalTimeout`; then it is carried out as the requester. Pure decisions over a request.
-import type { Config } from '../config/schema.js';
-import type { Actor } from '../engine/types.js';
+import type { Config } from '../../config/schema.js';
+import type { Actor } from '../../engine/types.js';
 
 export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
@@ -115,15 +115,21 @@ export function describeRequest(request: ApprovalRequestRecord): string {
   return `request #${request.id}: \`${what}\` in ${request.environment} by ${request.requester.name}: ${count}, ${tail}`;
 }
 
-/** The command back as a line (`start havana env=production`), for posts and the audit. */
-export function commandLine(command: Record<string, unknown>): string {
+/**
+ * The command back as a line the grammar parses (`start havana env=production`), for posts,
+ * replies and carrying an approved request out. `full`: with its `override="…"`.
+ */
+export function commandLine(command: Record<string, unknown>, full = false): string {
   const { verb, release, node, scope, ...rest } = command;
   const words = [verb, release, scope, node].filter(
-    (word) => typeof word === 'string' || typeof word === 'number',
+    (word): word is string | number => typeof word === 'string' || typeof word === 'number',
   );
   for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined || key === 'override') continue;
-    words.push(value === true ? key : `${key}=${String(value)}`);
+    if (value === undefined || value === false || (key === 'override' && !full)) continue;
+    const text = String(value);
+    words.push(
+      value === true ? key : /[\s"']/.test(text) ? `${key}="${text.replace(/"/g, "'")}"` : `${key}=${text}`,
+    );
   }
-  return words.join(' ');
+  return words.map(String).join(' ');
 }

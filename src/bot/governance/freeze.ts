@@ -2,8 +2,8 @@
 // repeats, `{from, to, reason}` happens once, both read in the environment's timezone. Pure:
 // the caller passes the time.
 import { Cron } from 'croner';
-import type { FreezeWindow } from '../config/schema.js';
-import { zonedInstant } from '../config/zoned.js';
+import type { FreezeWindow } from '../../config/schema.js';
+import { zonedInstant } from '../../config/zoned.js';
 
 export interface Freeze {
   /** The reasons of the windows in force, joined. */
