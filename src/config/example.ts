@@ -46,6 +46,13 @@ environments:
                 maxUnavailable: 25%, soak: 5m, auto: false }
     requireAck: true                   # \`step\` waits until failures are acked
     digest: { cron: "0 9 * * 1-5", timezone: Europe/Berlin }
+    timezone: Europe/Berlin            # of the freeze windows (default: the digest's, else UTC)
+    approvals: { start: 1 }            # another operator approves every start (also: step, rollback)
+    approvalTimeout: 1h                # an unanswered request expires
+    freeze:                            # start and step are refused inside, unless override="<reason>"
+      - { cron: "0 17 * * 5", duration: 64h, reason: weekend }
+      - { from: 2026-12-24, to: 2026-12-26, reason: holidays }
+    operators: { slack: [U0OPS1, U0OPS2] }   # replaces the top-level list here
     nodes:
       - { name: ctl-1, host: 10.0.0.11, roles: [controller] }
       - { name: ctl-2, host: 10.0.0.12, roles: [controller] }

@@ -1,6 +1,6 @@
 // Checks of the governance keys (PRODUCT.md, "Who may do what", "Approvals, locks and
-// freezes"): time zones and freeze windows that can be evaluated, per-environment role lists
-// that name someone, and approvals that enough other operators could give.
+// freezes"): time zones and freeze windows that can be evaluated, and per-environment role
+// lists that name someone.
 import { Cron } from 'croner';
 import type { PathKey } from './load.js';
 import type { ChatIds, Config, EnvironmentConfig } from './schema.js';
@@ -33,18 +33,6 @@ export function governanceIssues(config: Config): Issue[] {
       issues.push({
         path: at('operators'),
         message: `no operators: list at least one Slack or Discord user who may run upgrades in ${name}`,
-      });
-    const operators = env.operators ?? config.operators;
-    const needed = Math.max(env.approvals.start, env.approvals.step, env.approvals.rollback);
-    // Role ids may hold any number of members; user ids are counted (one asks, N approve).
-    if (
-      needed > 0 &&
-      operators.discordRoles.length === 0 &&
-      operators.slack.length + operators.discord.length <= needed
-    )
-      issues.push({
-        path: at('approvals'),
-        message: `${needed} approval(s) need ${needed + 1} operators (the requester cannot approve), but ${name} has ${operators.slack.length + operators.discord.length}`,
       });
     if (!zoneOk) continue;
     env.freeze.forEach((freeze, index) => {

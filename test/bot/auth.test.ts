@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayRun, rolesOf } from '../../src/bot/auth.js';
+import { mayRun, refusalText, rolesOf } from '../../src/bot/auth.js';
 import { VERB_TABLE } from '../../src/bot/grammar.js';
 import type { Actor } from '../../src/engine/types.js';
 import { openstackConfig } from '../support/config.js';
@@ -70,6 +70,49 @@ describe('authorization', () => {
     expect(rolesOf(withDiscord, actor('slack:U9X'), { discordRoles: ['R-OPS'] }).has('operator')).toBe(false);
   });
 
+  it('per environment: an environment’s own lists replace the top-level ones there, and a refusal names them', () => {
+    const perEnv = openstackConfig({
+      extra: `people:
+  - { email: ops@example.com, name: Ops, slack: U0OPS }
+`,
+    });
+    const prod = {
+      ...perEnv,
+      environments: {
+        ...perEnv.environments,
+        production: {
+          ...perEnv.environments.lab!,
+          operators: { slack: ['U0PROD'], discord: [], discordRoles: ['R-PROD'] },
+          developers: { slack: ['U0PRODDEV'], discord: [], discordRoles: [] },
+        },
+      },
+    };
+    // The top-level operator runs lab, not production; production's operator is only that.
+    expect(mayRun(prod, actor('slack:U0OPS'), 'operator', {}, 'lab')).toBe(true);
+    expect(mayRun(prod, actor('slack:U0OPS'), 'operator', {}, 'production')).toBe(false);
+    expect(mayRun(prod, actor('slack:U0PROD'), 'operator', {}, 'production')).toBe(true);
+    expect(mayRun(prod, actor('slack:U0PROD'), 'operator', {}, 'lab')).toBe(false);
+    expect(mayRun(prod, actor('discord:42'), 'operator', { discordRoles: ['R-PROD'] }, 'production')).toBe(
+      true,
+    );
+    // Developers likewise; operators are developers too; the CLI stays trusted everywhere.
+    expect(mayRun(prod, actor('slack:U0DEV'), 'developer', {}, 'production')).toBe(false);
+    expect(mayRun(prod, actor('slack:U0PRODDEV'), 'developer', {}, 'production')).toBe(true);
+    expect(mayRun(prod, actor('slack:U0PROD'), 'developer', {}, 'production')).toBe(true);
+    expect(mayRun(prod, actor('cli:me@host'), 'operator', {}, 'production')).toBe(true);
+    // An environment drover does not know falls back to the top-level lists.
+    expect(mayRun(prod, actor('slack:U0OPS'), 'operator', {}, 'nowhere')).toBe(true);
+    expect(refusalText(prod, 'start', 'operator', 'production')).toBe(
+      'only operators of production may start; ask one of them, or get added to `environments.production.operators:` in drover.yaml',
+    );
+    expect(refusalText(prod, 'start', 'operator', 'lab')).toBe(
+      'only operators may start; ask one of them, or get added to `operators:` in drover.yaml',
+    );
+    expect(refusalText(prod, 'audit', 'developer', 'production')).toMatch(
+      /environments\.production\.developers/,
+    );
+  });
+
   it('maps every verb to operators, developers or anyone as PRODUCT.md says', () => {
     const who = Object.fromEntries(VERB_TABLE.map((spec) => [spec.verb, spec.who]));
     expect(who).toEqual({
@@ -85,6 +128,11 @@ describe('authorization', () => {
       skip: 'operator',
       ack: 'developer',
       digest: 'anyone',
+      approve: 'operator',
+      reject: 'operator',
+      lock: 'operator',
+      unlock: 'operator',
+      audit: 'developer',
       help: 'anyone',
     });
   });

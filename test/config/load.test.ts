@@ -79,8 +79,36 @@ describe('config', () => {
     ],
     [
       'no operators',
-      EXAMPLE_CONFIG.replace('operators:  { slack: [U0OPS1], discord: ["9988776655"] }', 'operators: {}'),
+      EXAMPLE_CONFIG.replace(
+        'operators:  { slack: [U0OPS1], discord: ["9988776655"] }',
+        'operators: {}',
+      ).replace(/ {4}operators: \{ slack: \[U0OPS1, U0OPS2\] \}.*\n/, ''),
       /operators: no operators/,
+    ],
+    [
+      'a freeze cron that cannot run',
+      EXAMPLE_CONFIG.replace('cron: "0 17 * * 5"', 'cron: "0 25 * * 5"'),
+      /environments\.production\.freeze\.0\.cron: freeze cron "0 25 \* \* 5" is not valid/,
+    ],
+    [
+      'an unknown timezone',
+      EXAMPLE_CONFIG.replace('timezone: Europe/Berlin   ', 'timezone: Europe/Berlinn  '),
+      /environments\.production\.timezone: unknown timezone "Europe\/Berlinn"/,
+    ],
+    [
+      'a freeze ending before it begins',
+      EXAMPLE_CONFIG.replace('to: 2026-12-26', 'to: 2026-12-20'),
+      /environments\.production\.freeze\.1\.to: the window ends \(2026-12-20\) before it begins/,
+    ],
+    [
+      'a freeze date that does not exist',
+      EXAMPLE_CONFIG.replace('from: 2026-12-24', 'from: 2026-02-30'),
+      /environments\.production\.freeze\.1\.from: "2026-02-30" is not a date/,
+    ],
+    [
+      'an environment’s empty operators',
+      EXAMPLE_CONFIG.replace('operators: { slack: [U0OPS1, U0OPS2] }', 'operators: {}'),
+      /environments\.production\.operators: no operators/,
     ],
   ])('reports %s at file:line:column with the key', (_what, text, expected) => {
     expect(issues(text).some((line) => expected.test(line))).toBe(true);

@@ -78,11 +78,14 @@ const OPTION_FOR: Record<string, Omit<CommandOption, 'required'>> = {
 };
 
 function subcommand(spec: VerbSpec): CommandOption {
-  const options = [...spec.args.matchAll(/(?<!=")([<[])([a-z][a-z-]*)/g)].map(([, bracket, word]): CommandOption => {
-    const option = OPTION_FOR[word!];
-    if (!option) throw new Error(`the Discord command has no option for "${word}" of /upgrade ${spec.verb}`);
-    return bracket === '<' ? { ...option, required: true } : option;
-  });
+  const options = [...spec.args.matchAll(/(?<!=")([<[])([a-z][a-z-]*)/g)].map(
+    ([, bracket, word]): CommandOption => {
+      const option = OPTION_FOR[word!];
+      if (!option)
+        throw new Error(`the Discord command has no option for "${word}" of /upgrade ${spec.verb}`);
+      return bracket === '<' ? { ...option, required: true } : option;
+    },
+  );
   // Discord lists required options first.
   options.sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
   return { type: SUB_COMMAND, name: spec.verb, description: spec.help.slice(0, 100), options };

@@ -53,16 +53,16 @@ const HORIZON = 400;
 
 /** The freeze in force at `now`, with its reason and when it lifts; undefined when none is. */
 export function activeFreeze(windows: FreezeWindow[], timezone: string, now: Date): Freeze | undefined {
-  const at = (t: number) =>
-    windows.flatMap((freeze) => spanAt(freeze, timezone, t) ?? []).sort((a, b) => b.end - a.end);
+  const at = (t: number) => windows.flatMap((freeze) => spanAt(freeze, timezone, t) ?? []);
+  const latest = (spans: Span[]) => Math.max(...spans.map((span) => span.end));
   const current = at(now.getTime());
   if (current.length === 0) return undefined;
   const reason = [...new Set(current.map((span) => span.reason))].join('; ');
-  let end = current[0]!.end;
+  let end = latest(current);
   for (let hop = 0; hop < HORIZON; hop += 1) {
-    const next = at(end)[0];
-    if (!next) return { reason, end: new Date(end), endless: false };
-    end = next.end;
+    const next = at(end);
+    if (next.length === 0) return { reason, end: new Date(end), endless: false };
+    end = latest(next);
   }
   return { reason, end: new Date(end), endless: true };
 }
