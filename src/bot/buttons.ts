@@ -22,5 +22,14 @@ export function commandForButton(action: ButtonAction, value: string): CommandRe
     }
     case 'rollback':
       return { verb: 'rollback', scope: 'wave', id };
+    case 'step':
+    case 'pause':
+    case 'resume':
+    case 'abort':
+      return { verb: action, id };
+    case 'approve':
+      return { verb: 'approve', request: id };
+    case 'reject':
+      return { verb: 'reject', request: id };
   }
 }

@@ -70,6 +70,8 @@ export interface Dispatcher {
   handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Outcome>;
   /** Whether the actor's role allows the verb (adapters use it to choose a private answer early). */
   permits(actor: Actor, verb: string, context?: ActorContext): boolean;
+  /** Ends approval requests whose time is up (their posts say so); serving processes call it. */
+  sweep(): Promise<number>;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -322,6 +324,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       return run({ actor, request, context });
     },
+    sweep: () => (governed ? expireDue(governed) : Promise.resolve(0)),
     permits(caller, verb, context = {}) {
       const spec = VERB_TABLE.find((entry) => entry.verb === verb);
       return mayRun(config, withPersonName(config, caller), spec?.who ?? 'anyone', context);

@@ -18,6 +18,10 @@ export const SLACK = {
   buttonValue: 2_000,
   actionId: 255,
   blockId: 255,
+  /** A button's confirmation dialog: title, text, and its confirm/deny labels. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
 } as const;
 
 /** Discord message limits (discord.com/developers/docs/resources/message, …/channel). */

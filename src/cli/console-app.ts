@@ -2,6 +2,7 @@
 // rendering their events for the console, and the outbox delivering them to the screen.
 import { createConsoleTransport } from '../adapters/console/transport.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
+import { createAnnouncer } from '../bot/governance/announce.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
@@ -45,10 +46,11 @@ export async function startConsoleApp(
     store: db.store,
     config,
     digest: (env) => digests.postDigestNow(env),
+    governance: { store: db.governance, clock, announce: createAnnouncer(db.outbox, config, ['console']) },
   });
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);
-  const pump = async () => (await notifier.runOnce()) + (await worker.drain());
+  const pump = async () => (await dispatcher.sweep()) + (await notifier.runOnce()) + (await worker.drain());
   const background = (async () => {
     while (!abort.signal.aborted) {
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -9,6 +9,7 @@ import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
 import { createSlackApp } from '../adapters/slack/app.js';
 import { createDispatcher } from '../bot/dispatch.js';
+import { createAnnouncer } from '../bot/governance/announce.js';
 import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
@@ -95,6 +96,7 @@ export async function startServe(
     store: db.store,
     config,
     digest: (env) => digests.postDigestNow(env),
+    governance: { store: db.governance, clock, announce: createAnnouncer(db.outbox, config, platforms) },
   });
   const workers: OutboxWorker[] = [];
   const ready = new Map<string, boolean>([['database', true]]);
@@ -184,6 +186,7 @@ export async function startServe(
       await new Promise<void>((resolve) => setImmediate(resolve));
       let work = 0;
       try {
+        work += await dispatcher.sweep();
         work += await notifier.runOnce();
         for (const worker of workers) work += await worker.runOnce();
       } catch (error) {

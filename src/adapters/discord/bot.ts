@@ -24,7 +24,7 @@ import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 import { systemClock } from '../clock.js';
 import { registerCommands, requestFromOptions } from './commands.js';
-import { escapeCode, parseCustomId } from './embeds.js';
+import { customIdOf, escapeCode, parseCustomId } from './embeds.js';
 import { createDiscordTransport } from './transport.js';
 
 export interface DiscordBotOptions {
@@ -132,6 +132,24 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
       await interaction.reply({
         content: 'this button is not one drover understands any more',
         flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    if (parsed?.ask) {
+      // A destructive button: nothing happens until the presser confirms, privately.
+      const label = parsed.action === 'abort' ? 'Abort' : 'Roll back';
+      await interaction.reply({
+        content: `${label}: are you sure? ${parsed.action === 'abort' ? `Upgrade #${parsed.value} stops for good; nodes stay as they are.` : `The nodes of the current wave of upgrade #${parsed.value} go back to the release they ran.`}`,
+        components: [
+          {
+            type: 1,
+            components: [
+              { type: 2, style: 4, label: `Yes, ${label.toLowerCase()}`, custom_id: customIdOf(parsed) },
+            ],
+          },
+        ],
+        flags: MessageFlags.Ephemeral,
+        allowedMentions: NO_PINGS,
       });
       return;
     }

@@ -21,7 +21,7 @@ const COLOR: Record<NonNullable<ChatMessage['tone']>, number> = {
   danger: 0xed4245,
 };
 const BUTTON_STYLE = { primary: 1, secondary: 2, danger: 4 } as const;
-const CUSTOM_ID = /^drover:(ack|retry|skip|rollback):(.+)$/;
+const CUSTOM_ID = /^drover:(ask:)?(ack|retry|skip|rollback|step|pause|resume|abort|approve|reject):(.+)$/;
 
 /** Markdown, masked links, mentions and broadcasts in outside text come out as plain text. */
 export const escapeMarkdown = (text: string) =>
@@ -68,13 +68,21 @@ export function progressBar(done: number, failed: number, total: number, width =
   return `${'█'.repeat(ok)}${'▓'.repeat(bad)}${'░'.repeat(width - ok - bad)}`;
 }
 
-export function customIdOf(button: Button): string {
-  return head(`drover:${button.action}:${button.value}`, DISCORD.customId);
+/**
+ * `drover:<action>:<value>`; a button that asks for confirmation first is `drover:ask:…`: its
+ * press answers privately with the real button (Discord has no confirmation dialog).
+ */
+export function customIdOf(button: Pick<Button, 'action' | 'value' | 'confirm'>): string {
+  return head(`drover:${button.confirm ? 'ask:' : ''}${button.action}:${button.value}`, DISCORD.customId);
 }
 
-export function parseCustomId(customId: string): { action: ButtonAction; value: string } | undefined {
+export function parseCustomId(
+  customId: string,
+): { action: ButtonAction; value: string; ask: boolean } | undefined {
   const match = CUSTOM_ID.exec(customId);
-  return match ? { action: match[1] as ButtonAction, value: match[2]! } : undefined;
+  return match
+    ? { action: match[2] as ButtonAction, value: match[3]!, ask: match[1] !== undefined }
+    : undefined;
 }
 
 export interface DiscordBody {

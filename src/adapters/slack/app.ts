@@ -92,23 +92,26 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
   });
 
-  app.action(/^drover_(ack|retry|skip|rollback)$/, async ({ action, body, ack, respond }) => {
-    await ack();
-    const button = action as { type: string; action_id: string; value?: string };
-    if (button.type !== 'button') return;
-    const request = commandForButton(
-      button.action_id.replace('drover_', '') as ButtonAction,
-      button.value ?? '',
-    );
-    if (!request) return;
-    const reply = await dispatcher.handle(
-      actorOf(body.user.id, (body.user as { name?: string }).name),
-      request,
-      context,
-    );
-    if (!reply.ok || reply.ephemeral)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
-  });
+  app.action(
+    /^drover_(ack|retry|skip|rollback|step|pause|resume|abort|approve|reject)$/,
+    async ({ action, body, ack, respond }) => {
+      await ack();
+      const button = action as { type: string; action_id: string; value?: string };
+      if (button.type !== 'button') return;
+      const request = commandForButton(
+        button.action_id.replace('drover_', '') as ButtonAction,
+        button.value ?? '',
+      );
+      if (!request) return;
+      const reply = await dispatcher.handle(
+        actorOf(body.user.id, (body.user as { name?: string }).name),
+        request,
+        context,
+      );
+      if (!reply.ok || reply.ephemeral)
+        await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+    },
+  );
 
   app.event('message', async ({ event, body, client }) => {
     const message = event as {

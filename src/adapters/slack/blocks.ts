@@ -2,7 +2,7 @@
 // over-limit message rather than cutting it. Mentions become `<@U…>` when `people:` maps the
 // author. Text from outside (node output, commit subjects, notes) is escaped so that it stays
 // text: `<!channel>`, links and mentions come out inert, and output cannot leave its code block.
-import { CUT, clipStart, fitEscaped, fitPieces, head, length, SLACK } from '../../bot/limits.js';
+import { CUT, clip, clipStart, fitEscaped, fitPieces, head, length, SLACK } from '../../bot/limits.js';
 import type { ChatMessage, Span } from '../../bot/model.js';
 
 /** Slack's three control characters, and broadcast words defused with a zero-width space. */
@@ -114,6 +114,17 @@ export function toBlocks(message: ChatMessage): unknown[] {
         text: { type: 'plain_text', text: fitEscaped(button.label, SLACK.buttonText, (s) => s) },
         value: head(button.value, SLACK.buttonValue),
         ...(button.style ? { style: button.style } : {}),
+        ...(button.confirm
+          ? {
+              confirm: {
+                title: { type: 'plain_text', text: clip(button.confirm.title, SLACK.confirmTitle) },
+                text: { type: 'plain_text', text: clip(button.confirm.text, SLACK.confirmText) },
+                confirm: { type: 'plain_text', text: clip(button.confirm.confirm, SLACK.confirmButton) },
+                deny: { type: 'plain_text', text: 'Cancel' },
+                style: 'danger',
+              },
+            }
+          : {}),
       })),
     });
   }

@@ -1,37 +1,40 @@
 // Governance's chat messages: the approval request post (edited as approvals arrive and when
-// it ends), and the announcements of a forced unlock and of a freeze override.
+// it ends), and the notices of locks, forced unlocks and freeze overrides. Cut to every
+// platform's limits through ../limits.ts.
+import { COMMON, clip, names } from '../limits.js';
 import type { ChatMessage } from '../model.js';
 import { type ApprovalRequestRecord, commandLine } from './approvals.js';
 
 export const requestKey = (id: number) => `approval:${id}`;
 
+const minute = (date: Date) => `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 export function requestMessage(request: ApprovalRequestRecord, outcome?: string): ChatMessage {
-  const what = commandLine(request.command);
-  const given = request.approvals.map((approval) => approval.name).join(', ');
+  const what = clip(commandLine(request.command), COMMON.subject);
+  const given = names(
+    request.approvals.map((approval) => approval.name),
+    COMMON.field - 16,
+  );
   const pending = request.state === 'pending';
   const state = pending
     ? `waiting for ${request.needed - request.approvals.length} more approval(s)`
     : `${request.state}${request.reason ? ` — ${request.reason}` : ''}`;
   return {
-    summary: `Request #${request.id}: ${what} in ${request.environment} by ${request.requester.name} — ${pending ? 'needs approval' : request.state}`,
+    summary: clip(
+      `Request #${request.id}: ${what} in ${request.environment} by ${request.requester.name} — ${pending ? 'needs approval' : request.state}`,
+      COMMON.summary,
+    ),
     title: [{ bold: `Request #${request.id}: ` }, { code: what }, ` in ${request.environment}`],
     fields: [
-      { label: 'Requested by', value: [request.requester.name] },
+      { label: 'Requested by', value: [clip(request.requester.name, COMMON.field)] },
       {
         label: 'Approvals',
         value: [`${request.approvals.length}/${request.needed}${given ? ` (${given})` : ''}`],
       },
-      { label: 'State', value: [state] },
-      ...(pending
-        ? [
-            {
-              label: 'Expires',
-              value: [`${request.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`],
-            },
-          ]
-        : []),
+      { label: 'State', value: [clip(state, COMMON.field)] },
+      ...(pending ? [{ label: 'Expires', value: [minute(request.expiresAt)] }] : []),
     ],
-    ...(outcome ? { lines: [[outcome]] } : {}),
+    ...(outcome ? { lines: [[clip(outcome, COMMON.line)]] } : {}),
     buttons: pending
       ? [
           { action: 'approve', label: 'Approve', value: String(request.id), style: 'primary' },
@@ -41,7 +44,7 @@ export function requestMessage(request: ApprovalRequestRecord, outcome?: string)
     context: [
       pending
         ? `another operator of ${request.environment} approves with the button or \`approve ${request.id}\`; the requester cannot`
-        : `requested ${request.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        : `requested ${minute(request.createdAt)}`,
     ],
     tone: pending ? 'warning' : request.state === 'approved' ? 'good' : 'danger',
   };
@@ -49,5 +52,5 @@ export function requestMessage(request: ApprovalRequestRecord, outcome?: string)
 
 /** A one-line notice in the environment's channel. */
 export function notice(summary: string, tone: ChatMessage['tone'] = 'warning'): ChatMessage {
-  return { summary, tone };
+  return { summary: clip(summary, COMMON.summary), tone };
 }

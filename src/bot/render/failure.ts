@@ -5,6 +5,7 @@ import type { FailureRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { COMMON, clip, clipList, names } from '../limits.js';
 import type { ChatMessage, Span } from '../model.js';
 import { personFor } from '../people.js';
+import { rollbackWaveButton } from './gates.js';
 
 export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
   const culprit = failure.culprit;
@@ -90,12 +91,7 @@ export function failureMessage(
               : []),
             { action: 'retry', label: `Retry ${whichNodes}`, value: everyNode },
             { action: 'skip', label: `Skip ${whichNodes}`, value: everyNode },
-            {
-              action: 'rollback',
-              label: 'Roll back wave',
-              value: `${snapshot.upgrade.id}`,
-              style: 'danger',
-            },
+            rollbackWaveButton(snapshot.upgrade.id),
           ],
     context: acked,
     tone: failure.state === 'resolved' ? 'good' : 'danger',

@@ -2,6 +2,7 @@
 import type { UpgradeSnapshot } from '../../engine/ports.js';
 import { COMMON, clip, clipList } from '../limits.js';
 import type { ChatMessage } from '../model.js';
+import { gateButtons } from './gates.js';
 
 export function counts(snapshot: UpgradeSnapshot) {
   const n = (...states: string[]) => snapshot.units.filter((unit) => states.includes(unit.state)).length;
@@ -54,6 +55,7 @@ export function upgradeMessage(snapshot: UpgradeSnapshot): ChatMessage {
       { label: 'Wave', value: [waveText] },
     ],
     progress: c,
+    buttons: gateButtons(snapshot),
     context: [`started by ${clip(upgrade.startedBy, COMMON.line)}`],
     tone: TONE[upgrade.state] ?? 'info',
   };
