@@ -230,7 +230,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       args: { ...request },
       outcome: outcome.record ?? (outcome.ok ? 'ok' : `refused: ${outcome.text}`),
       upgradeId: outcome.upgradeId ?? asked ?? command.approved?.upgradeId ?? null,
-      requestId: outcome.requestId ?? command.approved?.requestId ?? null,
+      requestId:
+        outcome.requestId ??
+        command.approved?.requestId ??
+        (request.verb === 'approve' || request.verb === 'reject' ? request.request : null),
       environment: command.environment ?? null,
     });
     return outcome;

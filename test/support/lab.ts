@@ -26,6 +26,8 @@ export interface LabOptions {
   concurrency?: number;
   backend?: Backend;
   extra?: string;
+  /** More keys of the lab environment, as YAML lines indented by four spaces. */
+  environment?: string;
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
   /** Builds the deploy repository (default: the demo's). */
   repo?: (path: string) => Promise<LabRepo>;
@@ -78,6 +80,7 @@ environments:
   lab:
     channels: { slack: C0LAB }
     strategy: ${options.strategy ?? '{ kind: rolling, batch: 2 }'}
+${options.environment ?? ''}
     nodes:
 ${nodes.join('\n')}
 people:

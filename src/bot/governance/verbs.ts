@@ -215,7 +215,7 @@ export async function auditLines(
   if (entries.length === 0)
     return { text: `no audit entries${command.env ? ` for ${command.env}` : ''}`, ephemeral: true };
   const lines = entries.map((entry) => {
-    const args = commandLine({ ...entry.args, verb: undefined });
+    const args = commandLine({ ...entry.args, verb: undefined }, true);
     const refs = [
       entry.upgradeId ? `upgrade #${entry.upgradeId}` : '',
       entry.requestId ? `request #${entry.requestId}` : '',
