@@ -5,10 +5,12 @@ import type { DigestQueries } from '../../bot/digest/ports.js';
 import type { EngineEventType, FailureRecord } from '../../engine/ports.js';
 import type { Phase } from '../../engine/types.js';
 import type { Db } from './db.js';
+import { lockOf } from './governance-locks.js';
 import { events, failures, upgrades } from './schema.js';
 
 export function createDigestQueries(db: Db): DigestQueries {
   return {
+    lock: (environment) => lockOf(db, environment),
     async unresolvedFailures(environment) {
       const rows = await db
         .select({ failure: failures })

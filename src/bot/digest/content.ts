@@ -3,6 +3,7 @@
 // the last digest, unmapped commit authors; a one-liner (or nothing) when all is quiet.
 import type { Config } from '../../config/schema.js';
 import type { FailureRecord, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
+import { describeLock } from '../governance/locks.js';
 import type { ChatMessage, PersonRef, Span } from '../model.js';
 import { isMapped, personFor } from '../people.js';
 import { culpritSpans } from '../render/failure.js';
@@ -44,6 +45,7 @@ export function localTime(date: Date, timezone: string): string {
 /** Whether anything is worth more than the quiet one-liner. */
 export function isQuiet(data: DigestData): boolean {
   return (
+    !data.lock &&
     data.active.length === 0 &&
     data.failures.length === 0 &&
     data.completed.length === 0 &&
@@ -200,6 +202,7 @@ export function digestMessage(
   const unmapped = unmappedAuthors(data, config);
   const versions = versionLines(data.versions, config);
   const lines: Span[][] = [
+    ...(data.lock ? [[`🔒 ${describeLock(data.lock, data.now)}`]] : []),
     ...section(
       `Active upgrades (${data.active.length})`,
       data.active.length > 0 ? data.active.flatMap(activeLines) : [['none']],

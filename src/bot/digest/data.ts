@@ -1,6 +1,7 @@
 // Reads what a digest shows, through the Store and the digest queries. Everything here is
 // I/O; content.ts turns the result into messages without any.
 import type { FailureRecord, Store, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
+import type { LockRecord } from '../governance/locks.js';
 import type { DigestQueries } from './ports.js';
 
 export interface DigestData {
@@ -20,6 +21,8 @@ export interface DigestData {
   resolved: Array<{ failure: FailureRecord; upgrade: UpgradeRecord | undefined }>;
   /** The next scheduled digest, when the environment has a schedule. */
   next: Date | undefined;
+  /** Who holds the environment (`lock`), if anyone. */
+  lock?: LockRecord | undefined;
 }
 
 export interface DigestSources {
@@ -33,7 +36,7 @@ export async function gatherDigest(
   times: { at: Date; now: Date; since: Date; next: Date | undefined },
 ): Promise<DigestData> {
   const { store, queries } = sources;
-  const [activeRecords, unresolved, versions, events] = await Promise.all([
+  const [activeRecords, unresolved, versions, events, lock] = await Promise.all([
     store.active(environment),
     queries.unresolvedFailures(environment),
     store.versions(environment),
@@ -42,6 +45,7 @@ export async function gatherDigest(
       'upgrade.rolled_back',
       'failure.resolved',
     ]),
+    queries.lock(environment),
   ]);
   const upgradesById = new Map<number, UpgradeRecord>();
   const upgradeOf = async (id: number): Promise<UpgradeRecord | undefined> => {
@@ -82,5 +86,5 @@ export async function gatherDigest(
     seen.add(`${event.type}${upgrade.id}`);
     (event.type === 'upgrade.completed' ? completed : rolledBack).push(upgrade);
   }
-  return { environment, ...times, active, failures, versions, completed, rolledBack, resolved };
+  return { environment, ...times, active, failures, versions, completed, rolledBack, resolved, lock };
 }

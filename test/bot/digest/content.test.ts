@@ -315,5 +315,19 @@ describe('digest content from a seeded store', () => {
         maxChars: 3000,
       }),
     ).toHaveLength(1);
+    // Nor is a held environment: the lock opens the digest with holder, age and reason.
+    const lock = {
+      environment: 'lab',
+      holderId: 'slack:U1',
+      holderName: 'Alice',
+      reason: 'db migration',
+      since: new Date(data.now.getTime() - 3 * 3_600_000),
+    };
+    const [locked] = digestContent({ ...quiet, lock }, config, {
+      ...BERLIN,
+      quiet: 'silent',
+      maxChars: 3000,
+    });
+    expect(text(locked!.lines![0])).toBe('🔒 lab is locked by Alice for 3h: db migration');
   });
 });
