@@ -170,23 +170,19 @@ interface Override {
   override?: string;
 }
 
+interface Planned {
+  release: string;
+  env?: string;
+  strategy?: 'rolling' | 'waves' | 'all-at-once';
+  batch?: string;
+  auto?: boolean;
+  /** Deploy exactly this commit (the deploy webhook's pin); the grammar has no word for it. */
+  commit?: string;
+}
+
 export type CommandRequest =
-  | ({
-      verb: 'start';
-      release: string;
-      env?: string;
-      strategy?: 'rolling' | 'waves' | 'all-at-once';
-      batch?: string;
-      auto?: boolean;
-    } & Override)
-  | {
-      verb: 'plan';
-      release: string;
-      env?: string;
-      strategy?: 'rolling' | 'waves' | 'all-at-once';
-      batch?: string;
-      auto?: boolean;
-    }
+  | ({ verb: 'start' } & Planned & Override)
+  | ({ verb: 'plan' } & Planned)
   | ({ verb: 'step' | 'pause' | 'resume' | 'abort'; env?: string; id?: number } & Override)
   | { verb: 'digest'; env?: string; id?: number }
   | { verb: 'status'; env?: string; id?: number }
@@ -221,12 +217,18 @@ export function tokenize(line: string): string[] {
 }
 
 export function parseCommand(text: string): CommandRequest {
-  const words = tokenize(
-    text
-      .trim()
-      .replace(/^\/?upgrade\b/, '')
-      .trim(),
+  return parseWords(
+    tokenize(
+      text
+        .trim()
+        .replace(/^\/?upgrade\b/, '')
+        .trim(),
+    ),
   );
+}
+
+/** The words of a command (the verb first) → the request: what chat lines and CLI arguments become. */
+export function parseWords(words: readonly string[]): CommandRequest {
   const [first, ...rest] = words;
   if (first === undefined) throw new UsageError(usageOf(undefined));
   const verb = first.toLowerCase() as Verb;

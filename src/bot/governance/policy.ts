@@ -1,6 +1,7 @@
 // The policy step of the command path: freezes, locks and approvals, checked after
 // authorization and before a verb is carried out. Returns what to do; the dispatcher acts on it.
 import { formatZoned } from '../../config/zoned.js';
+import type { UpgradeSnapshot } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 import type { ActorContext } from '../auth.js';
 import type { CommandRequest } from '../grammar.js';
@@ -14,7 +15,14 @@ import { notice, requestKey, requestMessage } from './render.js';
 export type Verdict =
   | { kind: 'pass'; freeze?: Freeze | undefined }
   | { kind: 'refuse'; text: string; record: string }
-  | { kind: 'requested'; text: string; request: ApprovalRequestRecord; upgradeId: number | null };
+  | {
+      kind: 'requested';
+      text: string;
+      request: ApprovalRequestRecord;
+      upgradeId: number | null;
+      /** A start's upgrade, created awaiting approval. */
+      snapshot?: UpgradeSnapshot | undefined;
+    };
 
 /** Governance context a command carries once approved: it is carried out as the requester. */
 export interface Approved {
@@ -74,16 +82,18 @@ async function requestApproval(
   const needed = approvalsNeeded(deps.config, environment, verb);
   const now = deps.clock.now();
   let upgradeId: number | null = null;
+  let snapshot: UpgradeSnapshot | undefined;
   if (request.verb === 'start') {
     // The upgrade exists from now on, awaiting approval: `status` shows it and its plan, and
     // nobody else starts one in the environment meanwhile.
-    const snapshot = await deps.upgrades.start(actor, request.release, {
+    snapshot = await deps.upgrades.start(actor, request.release, {
       environment,
       ...(request.strategy ? { strategy: request.strategy } : {}),
       ...(request.batch
         ? { batch: request.batch.endsWith('%') ? request.batch : Number.parseInt(request.batch, 10) }
         : {}),
       ...(request.auto ? { auto: true } : {}),
+      ...(request.commit ? { commit: request.commit } : {}),
       awaitingApproval: `awaiting ${needed} approval(s) from other operators`,
     });
     upgradeId = snapshot.upgrade.id;
@@ -106,6 +116,7 @@ async function requestApproval(
     text: `\`${commandLine(created.command)}\` needs ${needed} approval(s) from other operators of ${environment}: request #${created.id}${upgradeId && verb === 'start' ? ` (upgrade #${upgradeId} awaits it)` : ''}, expires ${created.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     request: created,
     upgradeId,
+    snapshot,
   };
 }
 

@@ -148,9 +148,14 @@ export async function answer(
   return { text: `request #${request.id} ${reason}; ${outcome}`, ...at };
 }
 
-/** The stored command back as a request: its line, parsed again by the grammar. */
+/**
+ * The stored command back as a request: its line, parsed again by the grammar, plus the pinned
+ * commit of a deploy (the grammar has no word for it).
+ */
 function commandOf(request: ApprovalRequestRecord): CommandRequest {
-  return parseCommand(commandLine(request.command, true));
+  const { commit, ...typed } = request.command;
+  const parsed = parseCommand(commandLine(typed, true));
+  return parsed.verb === 'start' && typeof commit === 'string' ? { ...parsed, commit } : parsed;
 }
 
 export async function lock(
