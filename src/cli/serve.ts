@@ -28,6 +28,8 @@ const PROGRESS_EVERY_MS = 1_000;
  * for: other drover processes' (a CLI verb), retries coming due, progress held back.
  */
 const IDLE_POLL_MS = 1_000;
+/** How often a serving process ends approval requests whose time is up. */
+const SWEEP_EVERY_MS = 15_000;
 
 const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -184,13 +186,23 @@ export async function startServe(
       await new Promise<void>((resolve) => setImmediate(resolve));
       let work = 0;
       try {
-        work += await dispatcher.sweep();
         work += await notifier.runOnce();
         for (const worker of workers) work += await worker.runOnce();
       } catch (error) {
         onError(error);
       }
       if (work === 0) await bell.wait(IDLE_POLL_MS, abort.signal);
+    }
+  })();
+  // Approval requests whose time is up end (their posts say so) on a slower beat of their own.
+  const sweeper = (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        await dispatcher.sweep();
+      } catch (error) {
+        onError(error);
+      }
+      await clock.sleep(SWEEP_EVERY_MS, abort.signal);
     }
   })();
   log(
@@ -207,7 +219,7 @@ export async function startServe(
       await discord?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
-      await Promise.allSettled([engine, pump]);
+      await Promise.allSettled([engine, pump, sweeper]);
       await runtime.close();
     },
   };

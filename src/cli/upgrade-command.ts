@@ -126,6 +126,19 @@ async function runVerb(request: CommandRequest, flags: UpgradeFlags, io: Io): Pr
       );
       if (current?.upgrade.state === 'running') snapshot = current;
     }
+    if (outcome.ok && (!snapshot || snapshot.upgrade.state === 'awaiting_approval')) {
+      // A request for approval, or a verb about approvals, locks or the audit: nothing to drive.
+      io.out(
+        flags.json && snapshot
+          ? JSON.stringify(statusJson(snapshot), null, 2)
+          : flags.json
+            ? JSON.stringify({ text: outcome.text, request: outcome.requestId ?? null })
+            : outcome.text,
+      );
+      return flags.wait && outcome.requestId !== undefined && !['approve', 'reject'].includes(request.verb)
+        ? 2
+        : 0;
+    }
     if (!snapshot) {
       io.err(`drover: ${outcome.text}`);
       return 1;
@@ -164,11 +177,12 @@ async function driveHere(
   }
 }
 
-/** `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate; 1 otherwise. */
+/** `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate or awaiting approval; 1 otherwise. */
 export function waitExitCode(verb: string, snapshot: UpgradeSnapshot): number {
   const { state } = snapshot.upgrade;
   if (state === 'completed') return 0;
   if (state === 'rolled_back') return verb === 'rollback' ? 0 : 1;
   if (state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated') return 2;
+  if (state === 'awaiting_approval') return 2;
   return 1;
 }
