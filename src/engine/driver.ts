@@ -6,6 +6,7 @@
 import { applyChange } from './apply.js';
 import { undecided } from './culprit.js';
 import { type DecideContext, decide } from './decide.js';
+import type { Logger } from './log.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
 import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
@@ -31,6 +32,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
+  /** Where background failures of this driver go (a progress event not stored). */
+  log?: Logger;
 }
 
 export type DriveUntil = 'resting' | 'terminal';
@@ -99,7 +102,11 @@ export async function drive(
       const batch = { results, culprits };
       results = [];
       culprits = [];
-      const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
+      // Shutting down (the signal aborted): phases in flight finish and are recorded, nothing
+      // new starts here; units left marked running are resumed by whoever takes the lease.
+      const draining = signal?.aborted === true;
+      const busy = draining ? [...inFlight.keys(), ...runningUnits(snapshot)] : inFlight.keys();
+      const decision = decide(snapshot, { inFlight: new Set(busy), ...batch }, deps.context, now);
       if (decision.change) {
         const { ok, failureIds } = await deps.store.commit(
           upgradeId,
@@ -117,7 +124,7 @@ export async function drive(
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
       const fresh = snapshot;
-      for (const job of decision.dispatch) {
+      for (const job of draining ? [] : decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
         const task = runUnit(
@@ -140,7 +147,7 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || attributed.has(failure.id)) continue;
+        if (draining || failure.culprit !== null || attributed.has(failure.id)) continue;
         attributed.add(failure.id);
         attributing += 1;
         void attribute(failure, fresh, deps, upgradeId).then((culprit) => {
@@ -149,7 +156,12 @@ export async function drive(
           woken();
         });
       }
-      if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
+      if (
+        decision.change ||
+        (!draining && decision.dispatch.length > 0) ||
+        results.length > 0 ||
+        culprits.length > 0
+      )
         continue;
       if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal))
         return (await deps.store.load(upgradeId)) ?? fresh;
@@ -160,7 +172,7 @@ export async function drive(
       const nap = new AbortController();
       const endNap = () => nap.abort();
       wake = endNap;
-      if (signal?.aborted) endNap();
+      if (signal?.aborted && inFlight.size === 0 && attributing === 0) endNap();
       signal?.addEventListener('abort', endNap, { once: true });
       try {
         await deps.clock.sleep(sleepMs, nap.signal);
@@ -173,6 +185,12 @@ export async function drive(
     await Promise.allSettled(inFlight.values());
     if (holding) await deps.store.releaseLease(upgradeId, deps.owner);
   }
+}
+
+function runningUnits(snapshot: UpgradeSnapshot): number[] {
+  return snapshot.units
+    .filter((u) => u.state === 'running' || (u.state === 'rolling_back' && u.phase === 'rollback'))
+    .map((u) => u.id);
 }
 
 function stop(snapshot: UpgradeSnapshot, until: DriveUntil, signal: AbortSignal | undefined): boolean {
@@ -189,7 +207,12 @@ async function attribute(
 ): Promise<Culprit> {
   try {
     return await deps.attributor.attribute(failure, snapshot, (event) => {
-      void deps.store.commit(upgradeId, null, { events: [event] });
+      // A progress line lost to a database error is only a line: the culprit is stored later.
+      deps.store
+        .commit(upgradeId, null, { events: [event] })
+        .catch((error: unknown) =>
+          deps.log?.warn({ err: error, upgrade: upgradeId }, 'a bisection progress event was not stored'),
+        );
     });
   } catch (error) {
     return undecided(
