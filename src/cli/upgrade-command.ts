@@ -11,7 +11,7 @@ import { statusJson } from '../engine/report.js';
 import { TERMINAL_UPGRADE } from '../engine/transitions.js';
 import type { Actor, StrategyKind } from '../engine/types.js';
 import { UsageError } from '../errors.js';
-import { followEvents } from './progress.js';
+import { followEvents, reconnecting } from './progress.js';
 import { cliActor, openRuntime, type Runtime } from './runtime.js';
 
 export const UPGRADE_USAGE = `usage: drover upgrade <verb> [args] [options]
@@ -209,7 +209,11 @@ async function driveHere(
     ? () => Promise.resolve()
     : await followEvents(runtime, id, (line) => io.err(line));
   try {
-    return await runtime.engine.drive(id, 'resting');
+    // Driving resumes where the database left it when it answers again.
+    return await reconnecting(
+      () => runtime.engine.drive(id, 'resting'),
+      (line) => io.err(line),
+    );
   } finally {
     await stopFollowing();
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/adapters/http/deploy-hook.js';
 import { readServeEnv, type Serving, startServe } from '../../src/cli/serve.js';
+import { silentLogger } from '../../src/engine/log.js';
 import { createTestClock } from '../support/clock.js';
 import { type FakeDiscord, startFakeDiscord } from '../support/fake-discord.js';
 import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-slack.js';
@@ -34,7 +35,7 @@ describe('drover serve', () => {
         SLACK_API_URL: slack.apiUrl,
       },
       lab.configPath,
-      { dataDir: join(lab.root, 'serve-db'), clock: createTestClock(), log: () => undefined },
+      { dataDir: join(lab.root, 'serve-db'), clock: createTestClock(), logger: silentLogger },
     );
     try {
       await until(() => slack.calls.some((call) => call.method === 'auth.test'), 'Slack to be ready');
@@ -80,7 +81,7 @@ describe('drover serve', () => {
           DROVER_WEBHOOK_SECRET: HOOK,
         },
         lab.configPath,
-        { dataDir: join(lab.root, 'serve-db'), pollMs: 50, log: () => undefined },
+        { dataDir: join(lab.root, 'serve-db'), pollMs: 50, logger: silentLogger },
       );
     }, 60_000);
     afterAll(async () => {
@@ -95,7 +96,8 @@ describe('drover serve', () => {
         const response = await fetch(`${base()}/healthz`);
         return response.status === 200 ? response.json() : undefined;
       }, 'health');
-      expect(health).toEqual({ ok: true, waiting: [] });
+      expect(health).toEqual({ ok: true, waiting: [], down: {} });
+      expect((await fetch(`${base()}/livez`)).status).toBe(200);
       expect((await fetch(`${base()}/nowhere`)).status).toBe(404);
     });
 

@@ -77,7 +77,7 @@ beforeAll(async () => {
   server = createHttpServer({
     deploy: (rawBody, signature) =>
       handleDeployHook({ rawBody, signature, secret: SECRET, upgrades: recorder.upgrades, commits, config }),
-    health: async () => [],
+    health: async () => ({ ok: true }),
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
 });
