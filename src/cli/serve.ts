@@ -209,10 +209,15 @@ export async function startServe(
   // phases in flight and release their leases while the outbox still delivers.
   const engineStop = new AbortController();
   const engineDone = new Promise<void>((resolve) => {
-    supervisor.run('engine', async (tick) => {
-      await runtime.engine.serve(engineStop.signal, tick);
-      if (engineStop.signal.aborted) resolve();
-    });
+    supervisor.run(
+      'engine',
+      async (tick) => {
+        await runtime.engine.serve(engineStop.signal, tick);
+        if (!engineStop.signal.aborted) throw new Error('the engine loop ended by itself');
+        resolve();
+      },
+      { once: true },
+    );
   });
   const pumpOnce = async () => {
     let work = await notifier.runOnce();
@@ -262,11 +267,15 @@ export async function startServe(
           'phases still running after the grace period; leaving them',
         );
       await supervisor.stop();
+      log.debug('loops stopped; flushing the outbox');
       await flush(pumpOnce, FLUSH_MS, log);
       await slack?.stop();
       await discord?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+      log.debug('platforms and HTTP closed; closing the database');
       await runtime.close();
       log.info('stopped');
     },
