@@ -59,10 +59,11 @@ export function createEngine(deps: EngineDeps): Engine {
     const snapshot = await deps.store.load(upgradeId);
     if (!snapshot) throw new Error(`no upgrade #${upgradeId}`);
     const fleet = fleetOf(deps.config, snapshot.upgrade.environment, snapshot.upgrade.plan);
+    const log = deps.log?.child({ upgrade: upgradeId, environment: snapshot.upgrade.environment });
     return drive(
       upgradeId,
       {
-        store: deps.store,
+        store: log ? loggingEvents(deps.store, log) : deps.store,
         runner: deps.runner,
         clock: deps.clock,
         owner: deps.owner,
@@ -74,9 +75,7 @@ export function createEngine(deps: EngineDeps): Engine {
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
-        ...(deps.log === undefined
-          ? {}
-          : { log: deps.log.child({ upgrade: upgradeId, environment: snapshot.upgrade.environment }) }),
+        ...(log === undefined ? {} : { log }),
       },
       until,
       signal,
@@ -128,5 +127,23 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     },
     driving: () => [...driving.keys()],
+  };
+}
+
+/** The store, logging every event a driver commits: one line each, with its node, service and phase. */
+function loggingEvents(store: Store, log: Logger): Store {
+  return {
+    ...store,
+    async commit(upgradeId, revision, change) {
+      const result = await store.commit(upgradeId, revision, change);
+      if (result.ok)
+        for (const event of change.events) {
+          const fields: Record<string, unknown> = {};
+          for (const key of ['node', 'service', 'phase', 'state', 'wave', 'reason'])
+            if (event.data[key] !== undefined && event.data[key] !== null) fields[key] = event.data[key];
+          log.info(fields, event.type);
+        }
+      return result;
+    },
   };
 }

@@ -121,7 +121,15 @@ describe.skipIf(!process.env.DATABASE_URL)(
         expect(lab.fleet.upgrades(node.name), node.name).toHaveLength(node.name.startsWith('ctl') ? 2 : 1);
       const tops = slack.messages.filter((m) => !m.thread_ts && m.text.startsWith('Upgrade #1'));
       expect(tops).toHaveLength(1);
+      // Logs are JSON lines; every line of an upgrade carries it, its environment and its node.
       expect(first.lines.some((line) => line.msg === 'stopped')).toBe(true);
+      expect(first.lines.find((line) => line.msg === 'unit.finished')).toMatchObject({
+        upgrade: 1,
+        environment: 'lab',
+        node: expect.any(String),
+        service: expect.any(String),
+        state: 'done',
+      });
     }, 300_000);
   },
 );
