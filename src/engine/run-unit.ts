@@ -43,7 +43,11 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     const command = deps.command(phase, job.unit, job.node, job.plan);
     if (!command) return undefined;
     const result = await session.run(command);
-    records.push(deps.store.recordPhase(job.unit.id, phase, result));
+    const record = deps.store.recordPhase(job.unit.id, phase, result);
+    // Awaited with the others below; until then a failure (the database gone) must not count
+    // as an unhandled rejection.
+    record.catch(() => undefined);
+    records.push(record);
     return result;
   };
   let session: NodeSession;

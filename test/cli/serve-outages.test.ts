@@ -129,7 +129,10 @@ describe.skipIf(!postgresUrl)('drover serve through outages', () => {
     await until(async () => (await healthz()).status === 200, '/healthz to be 200 again', 60_000);
 
     await until(
-      async () => (await serving.runtime.db.store.load(started.upgrade.id))?.upgrade.state === 'completed',
+      // The probe's own connection may still be timing out from the outage: ask again.
+      async () =>
+        (await serving.runtime.db.store.load(started.upgrade.id).catch(() => undefined))?.upgrade.state ===
+        'completed',
       'the upgrade to complete',
       120_000,
     );
@@ -138,7 +141,7 @@ describe.skipIf(!postgresUrl)('drover serve through outages', () => {
       expect(lab.fleet.upgrades(node.name), node.name).toHaveLength(node.name.startsWith('ctl') ? 2 : 1);
     // Every message delivered once: one upgrade message, no post made twice.
     await until(
-      async () => (await serving.runtime.db.outbox.pending('slack')) === 0,
+      async () => (await serving.runtime.db.outbox.pending('slack').catch(() => undefined)) === 0,
       'the outbox to be empty',
     );
     await until(
@@ -155,7 +158,7 @@ describe.skipIf(!postgresUrl)('drover serve through outages', () => {
     // Eight units: keystone and nova-api on the controller, nova-compute on six computes.
     expect(scrape).toMatch(/^drover_units_finished_total\{outcome="done",kind="upgrade"\} 8$/m);
     expect(scrape).toMatch(/^drover_upgrades\{state="completed"\} 1$/m);
-  }, 240_000);
+  }, 600_000);
 
   it('starts with Slack unreachable and becomes ready once Slack answers', async () => {
     const lab = await startLab({ controllers: 1, computes: 1 });

@@ -56,9 +56,9 @@ describe.skipIf(!process.env.DATABASE_URL)(
     });
 
     it('the other process takes the upgrade over within seconds, and no unit runs twice', async () => {
-      const lab = await startLab({ controllers: 1, computes: 8, strategy: '{ kind: rolling, batch: 2 }' });
+      const lab = await startLab({ controllers: 1, computes: 5, strategy: '{ kind: rolling, batch: 2 }' });
       cleanups.push(() => lab.close());
-      for (const node of lab.fleet.nodes) lab.fleet.behave(node.name, { slowMs: 300 });
+      for (const node of lab.fleet.nodes) lab.fleet.behave(node.name, { slowMs: 250 });
       const database = await freshPostgresDatabase();
       cleanups.push(() => database.drop());
       const slack = await startFakeSlack();
@@ -140,7 +140,7 @@ describe.skipIf(!process.env.DATABASE_URL)(
         service: expect.any(String),
         state: 'done',
       });
-    }, 300_000);
+    }, 600_000);
   },
 );
 
