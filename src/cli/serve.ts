@@ -12,7 +12,7 @@ import { createHttpServer, listen } from '../adapters/http/server.js';
 import { slackLogger } from '../adapters/log/logger.js';
 import type { Metrics } from '../adapters/metrics/metrics.js';
 import { createSlackApp } from '../adapters/slack/app.js';
-import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
+import type { Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
@@ -21,7 +21,13 @@ import { createSupervisor, type Supervisor } from '../engine/supervise.js';
 import { createDoorbell } from './doorbell.js';
 import { type Check, createHealth, type Health } from './health.js';
 import { instrumentTransport } from './instrument.js';
-import { digestScheduler, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import {
+  commandDispatcher,
+  digestScheduler,
+  openRuntime,
+  type Runtime,
+  type RuntimeOptions,
+} from './runtime.js';
 import { readServeEnv } from './serve-env.js';
 
 export { readServeEnv, ServeConfigError, type ServeEnv } from './serve-env.js';
@@ -87,12 +93,7 @@ export async function startServe(
   );
   let closing = false;
   const dispatcher = refusingWhenClosing(
-    createDispatcher({
-      upgrades: runtime.engine.upgrades,
-      store: db.store,
-      config,
-      digest: (environment) => digests.postDigestNow(environment),
-    }),
+    commandDispatcher(runtime, (environment) => digests.postDigestNow(environment)),
     () => closing,
   );
   const workers: OutboxWorker[] = [];
@@ -190,7 +191,7 @@ export async function startServe(
             rawBody,
             signature,
             secret: settings.DROVER_WEBHOOK_SECRET ?? '',
-            upgrades: runtime.engine.upgrades,
+            dispatcher,
             commits: runtime.commits,
             config,
           })
