@@ -3,6 +3,7 @@
 import type {
   Actor,
   Culprit,
+  FailureKind,
   FailureState,
   NodeRef,
   PauseCause,
@@ -100,13 +101,14 @@ export interface FailureRecord {
   id: number;
   upgradeId: number;
   fingerprint: string;
+  kind: FailureKind;
   service: string;
   phase: Phase;
   exitCode: number | null;
   nodes: string[];
   outputTail: string;
   state: FailureState;
-  /** null while attribution is still running. */
+  /** null while attribution is still running, and always for `infrastructure` and `skew`. */
   culprit: Culprit | null;
   ackedBy: string | null;
   ackedAt: Date | null;
@@ -175,9 +177,11 @@ export interface Change {
 
 export type NewFailure = Omit<
   FailureRecord,
-  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'
+  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit' | 'kind'
 > & {
   id?: undefined;
+  /** Default `phase`. */
+  kind?: FailureKind;
 };
 export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & {
   id: number;
