@@ -21,7 +21,8 @@ const driveAtMost = (id: number) => lab!.engine.drive(id, 'resting', AbortSignal
 describe('dependencies', () => {
   it('pause with a reason naming the waiting service, the failed units and the verbs when a tolerated prerequisite failed', async () => {
     lab = await startLab({ computes: 2, strategy: '{ kind: all-at-once, maxFailures: 10 }' });
-    for (const node of ['ctl-1', 'ctl-2']) writeFileSync(join(lab.fleet.dirOf(node), 'fail-health-nova-api'), '');
+    for (const node of ['ctl-1', 'ctl-2'])
+      writeFileSync(join(lab.fleet.dirOf(node), 'fail-health-nova-api'), '');
     const started = await lab.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
     let snapshot = await driveAtMost(started.upgrade.id);
     expect(snapshot.upgrade.state).toBe('paused');
@@ -66,7 +67,10 @@ describe('version tolerance', () => {
     const started = await lab.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
     const snapshot = await driveAtMost(started.upgrade.id);
     expect(lab.fleet.upgrades('cmp-02')).toEqual([]);
-    expect(snapshot.units.find((u) => u.node === 'cmp-02')).toMatchObject({ state: 'failed', phase: 'version' });
+    expect(snapshot.units.find((u) => u.node === 'cmp-02')).toMatchObject({
+      state: 'failed',
+      phase: 'version',
+    });
     const failure = snapshot.failures.find((f) => f.nodes.includes('cmp-02'))!;
     expect(failure).toMatchObject({ kind: 'skew', culprit: null });
     expect(failure.outputTail).toMatch(/nova-compute runs "folsom"/);
@@ -94,7 +98,10 @@ describe('rollback', () => {
     snapshot = await driveAtMost(started.upgrade.id);
     expect(snapshot.upgrade.state).toBe('rolled_back');
 
-    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
     const events = lines
       .map(([what, at, service, node]) => ({ what: what!, at: BigInt(at!), service: service!, node: node! }))
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -102,7 +109,9 @@ describe('rollback', () => {
       snapshot.units.find((u) => u.service === service && u.node === node)!.wave;
     const before = (a: string, b: string) => {
       const lastEnd = Math.max(...events.flatMap((e, i) => (e.what === 'end' && e.service === a ? [i] : [])));
-      const firstStart = Math.min(...events.flatMap((e, i) => (e.what === 'start' && e.service === b ? [i] : [])));
+      const firstStart = Math.min(
+        ...events.flatMap((e, i) => (e.what === 'start' && e.service === b ? [i] : [])),
+      );
       expect(lastEnd, `${a} rolled back before ${b}`).toBeLessThan(firstStart);
     };
     before('nova-compute', 'nova-api');
