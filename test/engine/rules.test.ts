@@ -130,3 +130,49 @@ describe('rollback', () => {
     }
   }, 180_000);
 });
+
+describe('infrastructure', () => {
+  it('records an unreachable node as infrastructure: no culprit, the address and cause, one failure for one cause, retry works once back', async () => {
+    lab = await startLab({ computes: 3, strategy: '{ kind: all-at-once, maxFailures: 10 }' });
+    await lab.fleet.down('cmp-02');
+    await lab.fleet.down('cmp-03');
+    const started = await lab.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
+    let snapshot = await driveAtMost(started.upgrade.id);
+    expect(snapshot.upgrade.state).toBe('completed_with_failures');
+    expect(snapshot.failures).toHaveLength(1);
+    const [failure] = snapshot.failures;
+    expect(failure).toMatchObject({ kind: 'infrastructure', culprit: null });
+    expect(failure!.nodes.sort()).toEqual(['cmp-02', 'cmp-03']);
+    const port = lab.fleet.nodes.find((n) => n.name === 'cmp-02')!.port;
+    expect(failure!.outputTail).toContain(`could not reach cmp-02 (127.0.0.1:${port}): connection refused`);
+
+    await lab.fleet.up('cmp-02');
+    await lab.fleet.up('cmp-03');
+    await lab.engine.upgrades.retry(OPS, { environment: 'lab' }, 'cmp-02');
+    await lab.engine.upgrades.retry(OPS, { environment: 'lab' }, 'cmp-03');
+    snapshot = await driveAtMost(started.upgrade.id);
+    expect(snapshot.upgrade.state).toBe('completed');
+    expect(snapshot.failures[0]!.state).toBe('resolved');
+    expect(lab.fleet.upgrades('cmp-02')).toHaveLength(1);
+  }, 120_000);
+
+  it('gives up on a unit whose connection drops three times during health with a failure naming the phase and count; retry runs health and undrain', async () => {
+    lab = await startLab({ computes: 2, strategy: '{ kind: all-at-once, maxFailures: 10 }' });
+    lab.fleet.behave('cmp-01', { drop: { on: /bin\/health/, afterMs: 0 } });
+    const started = await lab.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
+    let snapshot = await driveAtMost(started.upgrade.id);
+    expect(snapshot.upgrade.state).toBe('completed_with_failures');
+    const failure = snapshot.failures.find((f) => f.nodes.includes('cmp-01'))!;
+    expect(failure).toMatchObject({ kind: 'infrastructure', phase: 'health', culprit: null });
+    expect(failure.outputTail).toMatch(/interrupted 3 times during health/);
+    expect(snapshot.units.find((u) => u.node === 'cmp-01')).toMatchObject({ state: 'failed', phase: 'health' });
+
+    lab.fleet.behave('cmp-01', {});
+    await lab.engine.upgrades.retry(OPS, { environment: 'lab' }, 'cmp-01');
+    snapshot = await driveAtMost(started.upgrade.id);
+    expect(snapshot.upgrade.state).toBe('completed');
+    expect(lab.fleet.upgrades('cmp-01')).toHaveLength(1);
+    const phases = readFileSync(join(lab.fleet.dirOf('cmp-01'), 'phases.log'), 'utf8').trim().split('\n');
+    expect(phases.at(-1)).toBe('undrain nova-compute');
+  }, 120_000);
+});
