@@ -18,7 +18,11 @@ export interface FailureInput {
   output?: string;
 }
 
-export function failureFingerprint(unit: UnitRecord, host: string, input: FailureInput): string {
+export function failureFingerprint(
+  unit: Pick<UnitRecord, 'node' | 'service'>,
+  host: string,
+  input: FailureInput,
+): string {
   if (input.kind === 'infrastructure') {
     const cause = normalizeOutput(input.text, unit.node, host);
     return createHash('sha256').update(`infrastructure\n${cause}`).digest('hex').slice(0, 16);
