@@ -14,7 +14,11 @@ afterEach(async () => {
   lab = undefined;
 });
 
-async function rangeLab(count: number, breaking: number, retries: number): Promise<{ lab: Lab; shas: string[] }> {
+async function rangeLab(
+  count: number,
+  breaking: number,
+  retries: number,
+): Promise<{ lab: Lab; shas: string[] }> {
   let shas: string[] = [];
   const started = await startLab({
     controllers: 1,

@@ -123,7 +123,9 @@ describe('bisection', () => {
         calls.push(`probe ${sha.slice(0, 2)}`);
         const index = sha === 'from' ? 0 : list.findIndex((c) => c.sha === sha) + 1;
         if (index === 8) return { verdict: 'bad', fingerprint: 'a timeout, not the bug' };
-        return index >= 11 ? { verdict: 'bad', fingerprint: 'original' } : { verdict: 'good', fingerprint: null };
+        return index >= 11
+          ? { verdict: 'bad', fingerprint: 'original' }
+          : { verdict: 'good', fingerprint: null };
       },
       recheck: async (sha) => {
         calls.push(`recheck ${sha.slice(0, 2)}`);

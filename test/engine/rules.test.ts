@@ -165,14 +165,19 @@ describe('infrastructure', () => {
     const failure = snapshot.failures.find((f) => f.nodes.includes('cmp-01'))!;
     expect(failure).toMatchObject({ kind: 'infrastructure', phase: 'health', culprit: null });
     expect(failure.outputTail).toMatch(/interrupted 3 times during health/);
-    expect(snapshot.units.find((u) => u.node === 'cmp-01')).toMatchObject({ state: 'failed', phase: 'health' });
+    expect(snapshot.units.find((u) => u.node === 'cmp-01')).toMatchObject({
+      state: 'failed',
+      phase: 'health',
+    });
 
     lab.fleet.behave('cmp-01', {});
     await lab.engine.upgrades.retry(OPS, { environment: 'lab' }, 'cmp-01');
     snapshot = await driveAtMost(started.upgrade.id);
     expect(snapshot.upgrade.state).toBe('completed');
     expect(lab.fleet.upgrades('cmp-01')).toHaveLength(1);
-    const phases = readFileSync(join(lab.fleet.dirOf('cmp-01'), 'phases.log'), 'utf8').trim().split('\n');
+    const phases = readFileSync(join(lab.fleet.dirOf('cmp-01'), 'phases.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(phases.at(-1)).toBe('undrain nova-compute');
   }, 120_000);
 });
