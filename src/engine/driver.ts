@@ -9,7 +9,7 @@ import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
-import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
+import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
 import { attributable, type Culprit, type NodeRef } from './types.js';
@@ -71,8 +71,22 @@ export async function drive(
   let wake: () => void = () => undefined;
   const woken = () => wake();
   let leaseCheckedAt = 0;
-  let holding = false;
+  /** The lease epoch this driver holds (undefined: none). Nothing from another tenure counts. */
+  let epoch: number | undefined;
+  /** Until when the lease is proven: the time before the statement that proved it, plus its ttl. */
+  let provenUntil = 0;
   let kept: UpgradeSnapshot | undefined;
+  const newTenure = (held: number | undefined) => {
+    if (held === epoch) return;
+    epoch = held;
+    results = [];
+    culprits = [];
+    attributed.clear();
+    kept = undefined;
+  };
+  /** Fencing: a unit's next phase starts only while the lease it was dispatched under is proven. */
+  const mayDispatch = (tenure: number) => () =>
+    epoch === tenure && deps.clock.now().getTime() < provenUntil;
 
   try {
     for (;;) {
@@ -81,13 +95,15 @@ export async function drive(
       // While units are still running, gather a few more results into the same decision.
       if (results.length > 0 && inFlight.size > 0) await deps.clock.sleep(BATCH_MS, signal);
       const now = deps.clock.now();
-      if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
-        holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
-        if (!holding && deps.ownerDead) {
+      if (now.getTime() - leaseCheckedAt > leaseMs / 3 || epoch === undefined) {
+        let held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
+        if (held === undefined && deps.ownerDead) {
           const holder = await deps.store.leaseHolder(upgradeId, now);
           if (holder && deps.ownerDead(holder))
-            holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
+            held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
         }
+        newTenure(held);
+        if (held !== undefined) provenUntil = now.getTime() + leaseMs;
         leaseCheckedAt = now.getTime();
       }
       // The snapshot this driver last committed stands while nobody else wrote since.
@@ -95,27 +111,36 @@ export async function drive(
       const snapshot = kept && revision === kept.upgrade.revision ? kept : await deps.store.load(upgradeId);
       if (!snapshot) throw new Error(`upgrade #${upgradeId} does not exist`);
       kept = snapshot;
-      if (!holding) {
+      if (epoch === undefined) {
         if (stop(snapshot, until, signal)) return snapshot;
         await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
         continue;
       }
+      const tenure = epoch;
       const batch = { results, culprits };
       results = [];
       culprits = [];
       const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
       if (decision.change) {
-        const { ok, failureIds } = await deps.store.commit(
+        const sent = deps.clock.now();
+        const { ok, failureIds, leaseLost } = await deps.store.commit(
           upgradeId,
           snapshot.upgrade.revision,
           decision.change,
+          { owner: deps.owner, epoch: tenure, now: sent, ttlMs: leaseMs },
         );
+        if (leaseLost) {
+          // Another driver holds the upgrade now: dispatch nothing, keep nothing of this tenure.
+          newTenure(undefined);
+          continue;
+        }
         if (!ok) {
           results = [...batch.results, ...results];
           culprits = [...batch.culprits, ...culprits];
           kept = undefined;
           continue;
         }
+        provenUntil = sent.getTime() + leaseMs;
         kept = applyChange(snapshot, decision.change, failureIds, now);
       }
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
@@ -130,12 +155,15 @@ export async function drive(
             ...deps,
             now: () => deps.clock.now(),
             classify: (version) => deps.classify(fresh, unit.service, version),
+            mayDispatch: mayDispatch(tenure),
           },
         ).then(
           (outcome) => {
-            results.push(outcome);
+            if (epoch === tenure) results.push(outcome);
           },
           (error: unknown) => {
+            // A unit stopped for a lost lease is left running: its next holder resumes it.
+            if (error instanceof LeaseLostError || epoch !== tenure) return;
             results.push(crashed(job.unitId, job.kind, error, deps.clock.now()));
           },
         );
@@ -151,8 +179,8 @@ export async function drive(
         if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
         attributed.add(failure.id);
         attributing += 1;
-        void attribute(failure, fresh, deps, upgradeId).then((culprit) => {
-          culprits.push({ failureId: failure.id, culprit });
+        void attribute(failure, fresh, deps, upgradeId, tenure, leaseMs).then((culprit) => {
+          if (epoch === tenure) culprits.push({ failureId: failure.id, culprit });
           attributing -= 1;
           woken();
         });
@@ -179,7 +207,7 @@ export async function drive(
     }
   } finally {
     await Promise.allSettled(inFlight.values());
-    if (holding) await deps.store.releaseLease(upgradeId, deps.owner);
+    if (epoch !== undefined) await deps.store.releaseLease(upgradeId, deps.owner);
   }
 }
 
@@ -194,10 +222,13 @@ async function attribute(
   snapshot: UpgradeSnapshot,
   deps: DriverDeps,
   upgradeId: number,
+  epoch: number,
+  ttlMs: number,
 ): Promise<Culprit> {
   try {
     return await deps.attributor.attribute(failure, snapshot, (event) => {
-      void deps.store.commit(upgradeId, null, { events: [event] });
+      const lease = { owner: deps.owner, epoch, now: deps.clock.now(), ttlMs };
+      void deps.store.commit(upgradeId, null, { events: [event] }, lease);
     });
   } catch (error) {
     return undecided(
