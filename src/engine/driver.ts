@@ -85,8 +85,7 @@ export async function drive(
     kept = undefined;
   };
   /** Fencing: a unit's next phase starts only while the lease it was dispatched under is proven. */
-  const mayDispatch = (tenure: number) => () =>
-    epoch === tenure && deps.clock.now().getTime() < provenUntil;
+  const mayDispatch = (tenure: number) => () => epoch === tenure && deps.clock.now().getTime() < provenUntil;
 
   try {
     for (;;) {
