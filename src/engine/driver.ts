@@ -33,6 +33,11 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
+  /**
+   * After taking an expired lease from a holder not known dead, how long the units it left
+   * running are left alone (its phases may still run): the longest phase timeout.
+   */
+  takeoverGraceMs?: number;
 }
 
 export type DriveUntil = 'resting' | 'terminal';
@@ -76,9 +81,14 @@ export async function drive(
   /** Until when the lease is proven: the time before the statement that proved it, plus its ttl. */
   let provenUntil = 0;
   let kept: UpgradeSnapshot | undefined;
+  /** Units a previous holder left running, and until when they count as still in flight. */
+  let suspects = new Set<number>();
+  let graceUntil = 0;
+  let takenOver = false;
   const newTenure = (held: number | undefined) => {
     if (held === epoch) return;
     epoch = held;
+    takenOver = held !== undefined;
     results = [];
     culprits = [];
     attributed.clear();
@@ -96,12 +106,16 @@ export async function drive(
       const now = deps.clock.now();
       if (now.getTime() - leaseCheckedAt > leaseMs / 3 || epoch === undefined) {
         let held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
+        let fromDead = false;
         if (held === undefined && deps.ownerDead) {
           const holder = await deps.store.leaseHolder(upgradeId, now);
-          if (holder && deps.ownerDead(holder))
+          if (holder && deps.ownerDead(holder)) {
             held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
+            fromDead = true;
+          }
         }
         newTenure(held);
+        if (fromDead) takenOver = false;
         if (held !== undefined) provenUntil = now.getTime() + leaseMs;
         leaseCheckedAt = now.getTime();
       }
@@ -110,6 +124,15 @@ export async function drive(
       const snapshot = kept && revision === kept.upgrade.revision ? kept : await deps.store.load(upgradeId);
       if (!snapshot) throw new Error(`upgrade #${upgradeId} does not exist`);
       kept = snapshot;
+      if (takenOver) {
+        // A holder that lost its lease may still be inside a phase it started in time: its
+        // units are resumed once that phase must have ended.
+        takenOver = false;
+        suspects = new Set(
+          snapshot.units.filter((u) => u.state === 'running' || u.state === 'rolling_back').map((u) => u.id),
+        );
+        graceUntil = now.getTime() + (deps.takeoverGraceMs ?? 0);
+      }
       if (epoch === undefined) {
         if (stop(snapshot, until, signal)) return snapshot;
         await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
@@ -119,7 +142,9 @@ export async function drive(
       const batch = { results, culprits };
       results = [];
       culprits = [];
-      const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
+      const elsewhere = now.getTime() < graceUntil ? [...suspects] : [];
+      const running = new Set([...inFlight.keys(), ...elsewhere]);
+      const decision = decide(snapshot, { inFlight: running, ...batch }, deps.context, now);
       if (decision.change) {
         const sent = deps.clock.now();
         const { ok, failureIds, leaseLost } = await deps.store.commit(
