@@ -8,7 +8,7 @@ import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
+import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot } from './ports.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
@@ -22,7 +22,8 @@ export interface Attributor {
   ): Promise<Culprit>;
 }
 
-export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch'> {
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch' | 'store'> {
+  store: Store;
   clock: Clock;
   owner: string;
   nodes: Map<string, NodeRef>;

@@ -20,7 +20,7 @@ export interface UnitJob {
 
 export interface UnitDeps {
   runner: NodeRunner;
-  store: Store;
+  store: Pick<Store, 'recordPhase'>;
   /** The rendered command of a phase for this unit, or undefined when the phase is not configured. */
   command: (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan) => Command | undefined;
   now: () => Date;
