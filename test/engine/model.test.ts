@@ -56,10 +56,14 @@ async function settle(sim: Sim): Promise<void> {
       const wave = sim.snapshot.waves[sim.snapshot.upgrade.currentWave];
       const gated = wave?.state === 'gated' || (wave?.state === 'soaking' && decision.wakeAt !== null);
       if (state === 'running' && !gated)
-        throw new Violation('liveness', `running with nothing in flight and nothing dispatchable (${reason})`);
+        throw new Violation(
+          'liveness',
+          `running with nothing in flight and nothing dispatchable (${reason})`,
+        );
       if (state === 'planned' || state === 'rolling_back')
         throw new Violation('liveness', `${state} with nothing in flight`);
-      if (state === 'paused' && reason.trim() === '') throw new Violation('liveness', 'paused without a reason');
+      if (state === 'paused' && reason.trim() === '')
+        throw new Violation('liveness', 'paused without a reason');
       return;
     }
   }
@@ -117,6 +121,7 @@ describe('the engine under random fleets and interleavings', () => {
     );
     // Every terminal state is reachable (over enough sequences).
     if (RUNS >= 200)
-      for (const state of TERMINAL_UPGRADE) expect(reached, `${state} reached in ${RUNS} runs`).toContain(state);
+      for (const state of TERMINAL_UPGRADE)
+        expect(reached, `${state} reached in ${RUNS} runs`).toContain(state);
   }, 600_000);
 });

@@ -32,9 +32,18 @@ const ROLES = ['r0', 'r1', 'r2'];
 
 const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
   { weight: 12, arbitrary: fc.constant({ kind: 'ok' as const }) },
-  { weight: 2, arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'health-fails' as const, until })) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'upgrade-fails' as const, until })) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'unreachable' as const, until })) },
+  {
+    weight: 2,
+    arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'health-fails' as const, until })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'upgrade-fails' as const, until })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'unreachable' as const, until })),
+  },
   {
     weight: 1,
     arbitrary: fc.integer({ min: 1, max: 9 }).map((until) => ({ kind: 'drops-in-health' as const, until })),
@@ -45,7 +54,10 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
 const startVersion: fc.Arbitrary<StartVersion> = fc.oneof(
   { weight: 14, arbitrary: fc.constant('grizzly' as const) },
   { weight: 2, arbitrary: fc.constant('havana' as const) },
-  { weight: 1, arbitrary: fc.constantFrom('folsom' as const, 'icehouse' as const, 'custom-build-7' as const) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('folsom' as const, 'icehouse' as const, 'custom-build-7' as const),
+  },
 );
 
 const count = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('25%', '50%'));
@@ -56,7 +68,9 @@ const strategy = fc
     batch: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom('50%')),
     waves: fc.constantFrom('[1, 50%, 100%]', '[1, 10%, 100%]', '[2, 100%]'),
     maxFailures: count,
-    maxUnavailable: fc.option(fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('50%')), { nil: undefined }),
+    maxUnavailable: fc.option(fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom('50%')), {
+      nil: undefined,
+    }),
     auto: fc.boolean(),
     soak: fc.constantFrom('0s', '30s'),
   })
@@ -118,7 +132,8 @@ export function fleetYaml(spec: FleetSpec): string {
     (s) => `  ${s.name}: { roles: [${s.role}]${s.after.length ? `, after: [${s.after.join(', ')}]` : ''} }`,
   );
   const nodes = spec.nodes.map(
-    (n, i) => `      - { name: ${n.name}, host: 10.9.${Math.floor(i / 200)}.${(i % 200) + 1}, roles: [${n.roles.join(', ')}] }`,
+    (n, i) =>
+      `      - { name: ${n.name}, host: 10.9.${Math.floor(i / 200)}.${(i % 200) + 1}, roles: [${n.roles.join(', ')}] }`,
   );
   return `ssh: { user: stack, knownHosts: /dev/null, concurrency: 6 }
 services:
