@@ -99,4 +99,27 @@ describe('shrunk counterexamples', () => {
     await settle(sim);
     expect(sim.snapshot.upgrade.state).toBe('rolled_back');
   });
+
+  it('rollback all goes on past nodes whose failure left them out of service (maxUnavailable 1)', async () => {
+    const fleet = spec(
+      [
+        { name: 's0', role: 'r0', after: [] },
+        { name: 's1', role: 'r0', after: ['s0'] },
+      ],
+      [
+        { name: 'n01', roles: ['r0'] },
+        { name: 'n02', roles: ['r0'] },
+        { name: 'n03', roles: ['r0'] },
+      ],
+      '{ kind: waves, waves: [2, 100%], maxFailures: 0, maxUnavailable: 1, auto: true, soak: 0s }',
+      { 's0@n02': { kind: 'rollback-fails' }, 's0@n03': { kind: 'upgrade-fails', until: 5 } },
+    );
+    const sim = new Sim(fleet, fleetPlan(fleet));
+    await settle(sim);
+    expect(sim.snapshot.upgrade.state).toBe('paused');
+    expect(sim.verb({ verb: 'rollback', scope: 'all' })).toBe('acted');
+    await settle(sim);
+    expect(sim.snapshot.upgrade.state).toBe('failed');
+    expect(sim.snapshot.upgrade.reason).toMatch(/rollback failed on n02/);
+  });
 });
