@@ -1,17 +1,23 @@
 // Infrastructure failures name the cause: connection refused or timed out, DNS,
 // authentication, host key, a dropped connection — from the errors ssh2 and the runner throw.
 import { describe, expect, it } from 'vitest';
-import { HostKeyError, NodeUnreachableError } from '../../src/errors.js';
 import { reachCause, unreachable } from '../../src/engine/reach.js';
+import { HostKeyError, NodeUnreachableError } from '../../src/errors.js';
 
 const wrapped = (cause: unknown) => new NodeUnreachableError('cmp-3', '10.0.1.3:22', { cause });
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 describe('why a node could not be reached', () => {
   it('names each cause in a few words', () => {
-    expect(reachCause(wrapped(coded('connect ECONNREFUSED 10.0.1.3:22', 'ECONNREFUSED')))).toBe('connection refused');
-    expect(reachCause(wrapped(new Error('Timed out while waiting for handshake')))).toBe('connection timed out');
-    expect(reachCause(wrapped(coded('getaddrinfo ENOTFOUND cmp-3.lab', 'ENOTFOUND')))).toBe('DNS lookup failed');
+    expect(reachCause(wrapped(coded('connect ECONNREFUSED 10.0.1.3:22', 'ECONNREFUSED')))).toBe(
+      'connection refused',
+    );
+    expect(reachCause(wrapped(new Error('Timed out while waiting for handshake')))).toBe(
+      'connection timed out',
+    );
+    expect(reachCause(wrapped(coded('getaddrinfo ENOTFOUND cmp-3.lab', 'ENOTFOUND')))).toBe(
+      'DNS lookup failed',
+    );
     const auth = Object.assign(new Error('All configured authentication methods failed'), {
       level: 'client-authentication',
     });
