@@ -6,7 +6,7 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { atTarget, fleetOf } from './fleet.js';
+import { fleetOf, type RangeSource, versionClassifier } from './fleet.js';
 import type { Logger } from './log.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
 import { backoff } from './supervise.js';
@@ -18,7 +18,8 @@ export interface EngineDeps {
   runner: NodeRunner;
   clock: Clock;
   owner: string;
-  refs?: RefResolver | undefined;
+  /** The deploy repository: resolves refs, and lists ranges for the version probe. */
+  refs?: (RefResolver & RangeSource) | undefined;
   attributor?: Attributor | undefined;
   pollMs?: number;
   leaseMs?: number;
@@ -45,10 +46,16 @@ export const UNKNOWN_CULPRIT: Attributor = {
   attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
+/** The longest a phase may run (its timeout), over every phase and service. */
+function longestPhase(config: Config): number {
+  return Math.max(...Object.values(config.phases.timeouts).filter((t) => t !== undefined));
+}
+
 export function createEngine(deps: EngineDeps): Engine {
   const driving = new Map<number, Promise<void>>();
   /** Per upgrade: failures in a row of its driver, and when it may be driven again. */
   const failing = new Map<number, { failures: number; notBefore: number }>();
+  const classify = versionClassifier(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
   const driveOne = async (
@@ -71,11 +78,12 @@ export function createEngine(deps: EngineDeps): Engine {
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
-        atTarget: atTarget(deps.config),
+        classify,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
         ...(log === undefined ? {} : { log }),
+        takeoverGraceMs: longestPhase(deps.config),
       },
       until,
       signal,
