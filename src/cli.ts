@@ -26,6 +26,8 @@ commands:
   console [--as USER]             chat with drover in the terminal
   demo [--interactive]            the whole product on this machine: no servers, no tokens
   discord register                register the /upgrade command with Discord
+  outbox [--json]                 chat messages pending and dead (refused by the platform)
+  outbox retry <id>               send a dead message again
 
 environment: DROVER_CONFIG (default drover.yaml), DATABASE_URL (default: embedded PGlite in .drover/),
   PORT, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, DISCORD_TOKEN, DISCORD_APPLICATION_ID,
@@ -55,6 +57,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./cli/demo-command.js')).demoCommand,
   serve: async () => (await import('./cli/serve-command.js')).serveCommand,
   discord: async () => (await import('./cli/discord-command.js')).discordCommand,
+  outbox: async () => (await import('./cli/outbox-command.js')).outboxCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
