@@ -111,12 +111,16 @@ export function asTransportError(error: unknown): TransportError {
       code: 'ratelimited',
     });
   }
-  if (code === 'slack_webapi_platform_error' && typeof platform === 'string')
-    return new TransportError(`Slack: ${platform}`, undefined, {
+  if (code === 'slack_webapi_platform_error' && typeof platform === 'string') {
+    // invalid_blocks says where: "must be less than 2001 characters [json-pointer:/blocks/1/…]".
+    const details = field(field(error, 'data'), 'errors');
+    const where = Array.isArray(details) ? ` (${details.slice(0, 3).map(String).join('; ')})` : '';
+    return new TransportError(`Slack: ${platform}${where}`, undefined, {
       cause: error,
       code: platform,
       permanent: !TRANSIENT.has(platform),
     });
+  }
   if (code === 'slack_webapi_http_error') {
     const status = Number(field(error, 'statusCode'));
     const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
