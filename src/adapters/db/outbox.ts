@@ -186,6 +186,13 @@ export function createOutbox(db: Db): Outbox {
           unsure: sql`${outbox.unsure} or ${unsure}`,
         })
         .where(eq(outbox.id, id));
+      // Newer content queued while this try was in flight waits as long (the wait is the channel's).
+      await db.execute(sql`
+        update outbox n set next_attempt_at = greatest(n.next_attempt_at, o.next_attempt_at),
+          attempts = greatest(n.attempts, o.attempts), unsure = n.unsure or o.unsure
+        from outbox o
+        where o.id = ${id} and n.platform = o.platform and n.channel = o.channel and n.key = o.key
+          and n.id <> o.id and n.delivered_at is null and not n.superseded and n.dead_at is null`);
     },
 
     async dead(id, error, now, notice) {
