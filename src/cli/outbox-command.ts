@@ -1,49 +1,54 @@
 // `drover outbox [--json]`: chat messages not delivered yet, and those a platform refused for
 // good (dead), with their error. `drover outbox retry <id>`: send a dead one again.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { openDatabase } from '../adapters/db/open.js';
-import type { OutboxEntry } from '../bot/ports.js';
-import type { Io } from '../cli.js';
+import type { Outbox, OutboxEntry, RetryOutcome } from '../bot/ports.js';
 import { UsageError } from '../errors.js';
+import type { Io } from './io.js';
+import type { CliCommand } from './program.js';
 
-const USAGE = 'usage: drover outbox [--json] | drover outbox retry <id>';
-
-export async function outboxCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
-  });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const [verb, id, ...extra] = positionals;
-  if (extra.length > 0 || (verb !== undefined && verb !== 'retry')) throw new UsageError(USAGE);
-  if (verb === 'retry' && (id === undefined || !/^\d+$/.test(id))) throw new UsageError(USAGE);
+async function withOutbox<T>(io: Io, use: (outbox: Outbox) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('../adapters/db/open.js');
   const database = await openDatabase({ env: io.env, dataDir: resolve('.drover', 'db') });
   try {
-    if (verb === 'retry') {
-      const outcome = await database.outbox.retry(Number(id));
-      const said = {
-        queued: `message ${id} is queued again`,
-        unknown: `no outbox message ${id}`,
-        'not-dead': `message ${id} is not dead: it is delivered or still queued`,
-        superseded: `message ${id} has a newer version, which replaces it`,
-      }[outcome];
-      if (values.json) io.out(JSON.stringify({ id: Number(id), outcome }));
-      else (outcome === 'queued' ? io.out : io.err)(said);
-      return outcome === 'queued' ? 0 : 1;
-    }
-    const entries = await database.outbox.list();
-    if (values.json) io.out(JSON.stringify({ messages: entries.map(toJson) }, null, 2));
-    else io.out(table(entries));
-    return 0;
+    return await use(database.outbox);
   } finally {
     await database.close();
   }
 }
+
+const SAID: Record<RetryOutcome, (id: number) => string> = {
+  queued: (id) => `message ${id} is queued again`,
+  unknown: (id) => `no outbox message ${id}`,
+  'not-dead': (id) => `message ${id} is not dead: it is delivered or still queued`,
+  superseded: (id) => `message ${id} has a newer version, which replaces it`,
+};
+
+export const command: CliCommand = {
+  order: 95,
+  define(program, { io, exit }) {
+    const outbox = program
+      .command('outbox')
+      .description('chat messages pending and dead (refused by the platform)')
+      .option('--json', 'print {messages: […]} (docs/json.md)')
+      .action(async (flags: { json?: boolean }) => {
+        const entries = await withOutbox(io, (box) => box.list());
+        io.out(flags.json ? JSON.stringify({ messages: entries.map(toJson) }, null, 2) : table(entries));
+      });
+    outbox
+      .command('retry')
+      .description('send a dead message again')
+      .argument('<id>', 'the message id `drover outbox` shows')
+      .option('--json', 'print {id, outcome} (docs/json.md)')
+      .action(async (raw: string, flags: { json?: boolean }) => {
+        if (!/^\d+$/.test(raw)) throw new UsageError('usage: drover outbox retry <id>   (a number)');
+        const id = Number(raw);
+        const outcome = await withOutbox(io, (box) => box.retry(id));
+        if (flags.json) io.out(JSON.stringify({ id, outcome }));
+        else (outcome === 'queued' ? io.out : io.err)(SAID[outcome](id));
+        if (outcome !== 'queued') exit(1);
+      });
+  },
+};
 
 function toJson(entry: OutboxEntry) {
   return {
