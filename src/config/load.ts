@@ -147,6 +147,7 @@ function expandPaths(config: Config, env: NodeJS.ProcessEnv): Config {
     ssh: {
       ...config.ssh,
       knownHosts: expandHome(config.ssh.knownHosts, env),
+      config: expandHome(config.ssh.config, env),
       privateKey: config.ssh.privateKey ? expandHome(config.ssh.privateKey, env) : undefined,
     },
     releases: { ...config.releases, repo: expandHome(config.releases.repo, env) },

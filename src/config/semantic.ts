@@ -120,6 +120,11 @@ function releaseIssues(config: Config): SemanticIssue[] {
 function environmentIssues(config: Config): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   for (const [envName, env] of Object.entries(config.environments)) {
+    if (env.nodes.length === 0)
+      issues.push({
+        path: ['environments', envName, 'nodes'],
+        message: 'no nodes: list them under nodes:, or name an inventory:',
+      });
     const names = new Map<string, number>();
     const addresses = new Map<string, number>();
     env.nodes.forEach((node, index) => {

@@ -25,6 +25,11 @@ export function nodeRefs(config: Config, environment: string): Map<string, NodeR
       user: node.user ?? config.ssh.user,
       roles: node.roles,
       labels: node.labels,
+      jump: (node.jump === 'none' ? [] : (node.jump ?? config.ssh.jump)).map((hop) => ({
+        host: hop.host,
+        port: hop.port ?? 22,
+        user: hop.user ?? config.ssh.user,
+      })),
     });
   }
   return nodes;

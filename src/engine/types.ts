@@ -80,6 +80,13 @@ export interface StrategyOptions {
   concurrency: number;
 }
 
+/** A jump host on the way to a node (OpenSSH's ProxyJump). */
+export interface Hop {
+  host: string;
+  port: number;
+  user: string;
+}
+
 export interface NodeRef {
   name: string;
   host: string;
@@ -87,6 +94,8 @@ export interface NodeRef {
   user: string;
   roles: string[];
   labels: Record<string, string>;
+  /** Jump hosts to go through, first to last (none: a direct connection). */
+  jump?: Hop[] | undefined;
 }
 
 export interface UnitRef {

@@ -32,6 +32,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         keepOpen,
         concurrency: 4,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -109,6 +112,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         keepOpen: 0,
         concurrency: 4,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -135,6 +141,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
           keepOpen: 0,
           concurrency: 50,
           outputTail: 1024,
+          transport: 'node-ssh',
+          config: 'none',
+          jump: [],
         },
         redact: [],
       });

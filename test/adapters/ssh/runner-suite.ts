@@ -52,6 +52,9 @@ export function runnerSuite(subject: Subject): void {
     keepOpen: 0,
     concurrency: 4,
     outputTail: 1024,
+    transport: 'node-ssh',
+    config: 'none',
+    jump: [],
   });
   const runner = (extra: Partial<SshRunnerOptions> = {}) =>
     createSshRunner({ ssh: ssh(), redact: [], ...extra });
