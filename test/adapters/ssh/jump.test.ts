@@ -73,7 +73,10 @@ describe.skipIf(unavailable)('jump hosts with the node-ssh transport', () => {
       expect(fleet.connections('b1')).toBeGreaterThan(0);
       expect(fleet.connections('b2')).toBeGreaterThan(0);
       fleet.dropConnections('b1');
-      expect(await session.run(cmd('echo again'))).toMatchObject({ exitCode: null, interrupted: 'connection' });
+      expect(await session.run(cmd('echo again'))).toMatchObject({
+        exitCode: null,
+        interrupted: 'connection',
+      });
     } finally {
       await session.close();
       await runner.close();
@@ -91,7 +94,9 @@ describe.skipIf(unavailable)('jump hosts with the node-ssh transport', () => {
     );
     const down = runner.open({ ...byName('n3'), jump: [{ ...hop('b1'), port: 1 }] });
     await expect(down).rejects.toThrow(
-      new RegExp(`cannot reach node n3 at .*: jump host 1 ${fleet.user}@${byName('b1').host}:1: .*ECONNREFUSED`),
+      new RegExp(
+        `cannot reach node n3 at .*: jump host 1 ${fleet.user}@${byName('b1').host}:1: .*ECONNREFUSED`,
+      ),
     );
     await runner.close();
   });
