@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { type OpensshFleet, opensshUnavailable, startOpensshFleet } from '../../support/fleet/openssh.js';
-import { runnerSuite } from './runner-suite.js';
+import { poolSuite, runnerSuite } from './runner-suite.js';
 
 const unavailable = opensshUnavailable();
 if (unavailable) console.warn(`skipping the OpenSSH runner tests: ${unavailable}`);
 
-describe.skipIf(unavailable)('the SSH runner against real OpenSSH servers', () => {
+describe.skipIf(unavailable)('the SSH runners against real OpenSSH servers', () => {
   let fleet: OpensshFleet;
   beforeAll(async () => {
     fleet = await startOpensshFleet({ names: ['o1', 'o2', 'o3'], seedVersion: 'grizzly' });
@@ -13,9 +13,16 @@ describe.skipIf(unavailable)('the SSH runner against real OpenSSH servers', () =
   afterAll(async () => {
     await fleet?.close();
   });
-  runnerSuite({
+  const subject = {
     fleet: () => fleet,
-    dropConnections: (node) => fleet.dropConnections(node),
-    muteConnections: (node) => fleet.muteConnections(node),
+    dropConnections: (node: string) => fleet.dropConnections(node),
+    muteConnections: (node: string) => fleet.muteConnections(node),
+  };
+  describe('node-ssh transport', () => {
+    runnerSuite({ ...subject, transport: 'node-ssh' });
+    poolSuite({ ...subject, transport: 'node-ssh' });
+  });
+  describe('openssh transport', () => {
+    runnerSuite({ ...subject, transport: 'openssh' });
   });
 });

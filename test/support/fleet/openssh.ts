@@ -54,7 +54,7 @@ export interface OpensshFleetOptions {
   /** Nodes whose sshd allows TCP forwarding (jump hosts); every other node's refuses it. */
   forwarding?: string[];
   /** Per node: sshd_config lines added (e.g. `HostCertificate <path>`). */
-  sshdExtra?: (name: string, hostKeyPath: string) => string[];
+  sshdExtra?: (name: string, hostKeyPath: string, host: string) => string[];
 }
 
 /** Why an OpenSSH fleet cannot start here, or undefined when it can. */
@@ -228,7 +228,7 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
           'PrintMotd no',
           'LogLevel ERROR',
           `AllowTcpForwarding ${options.forwarding?.includes(name) ? 'yes' : 'no'}`,
-          ...(options.sshdExtra?.(name, hostKeyPath) ?? []),
+          ...(options.sshdExtra?.(name, hostKeyPath, host) ?? []),
           `ForceCommand cd ${dir} && exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"`,
           '',
         ].join('\n'),
