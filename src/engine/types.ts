@@ -78,6 +78,8 @@ export interface StrategyOptions {
   soakMs: number;
   auto: boolean;
   concurrency: number;
+  /** A node label: waves go one value at a time, maxUnavailable per value. */
+  by?: string | undefined;
 }
 
 /** A jump host on the way to a node (OpenSSH's ProxyJump). */
@@ -132,6 +134,8 @@ export interface Plan {
   skipped: SkippedUnit[];
   /** Per service: which release its nodes run, before and after the plan. */
   skew: Array<{ service: string; before: Record<string, number>; after: Record<string, number> }>;
+  /** Lines `plan` shows besides the waves: where nodes came from, how `strategy.by` groups them. */
+  notes?: string[];
 }
 
 export interface Culprit {

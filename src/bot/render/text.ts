@@ -54,6 +54,7 @@ export function planTable(plan: Plan): string {
   return [
     `plan: ${plan.environment} ${plan.from ?? '?'} → ${plan.release}${plan.commit ? ` (${plan.commit.slice(0, 7)})` : ''}, ${plan.strategy.kind}, concurrency ${plan.strategy.concurrency}, maxFailures ${plan.strategy.maxFailures}${plan.strategy.auto ? `, auto after ${plan.strategy.soakMs / 1000}s soak` : ', step between waves'}`,
     `order: ${plan.order.join(' → ')}`,
+    ...(plan.notes ?? []),
     '',
     line(header),
     ...rows.map(line),
