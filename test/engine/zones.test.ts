@@ -16,7 +16,7 @@ describe('an upgrade with strategy.by: zone', () => {
     const repo = await reachRepo();
     const zoneOf = new Map<string, string>();
     const names = ['ctl-1', ...Array.from({ length: 9 }, (_, i) => `cmp-${i + 1}`)];
-    names.forEach((name, i) => zoneOf.set(name, `z${(i % 3) + 1}`));
+    for (const [i, name] of names.entries()) zoneOf.set(name, `z${(i % 3) + 1}`);
     fleet = await startInProcessFleet({ names, seedVersion: repo.grizzly });
     const { snapshot } = await upgradeThrough(fleet, repo.path, {
       nodes: names.map((name) => ({
