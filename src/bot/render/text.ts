@@ -1,5 +1,6 @@
 // Plain-text views shared by chat replies and the CLI: the plan table and an upgrade's
 // one-screen status.
+import { naturalSort } from '../../engine/natural.js';
 import type { UpgradeSnapshot } from '../../engine/ports.js';
 import type { Plan } from '../../engine/types.js';
 
@@ -26,7 +27,7 @@ export function describeSnapshot(snapshot: UpgradeSnapshot): string {
         ? ` — culprit ${culprit.how}: ${culprit.note}`
         : ' — finding the culprit…';
     lines.push(
-      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${failure.nodes.join(', ')}${who}`,
+      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${naturalSort(failure.nodes).join(', ')}${who}`,
     );
   }
   return lines.join('\n');
