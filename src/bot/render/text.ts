@@ -1,5 +1,6 @@
 // Plain-text views shared by chat replies and the CLI: the plan table and an upgrade's
 // one-screen status.
+import { naturalSort } from '../../engine/natural.js';
 import type { UpgradeSnapshot } from '../../engine/ports.js';
 import type { Plan } from '../../engine/types.js';
 import { clipList, names } from '../limits.js';
@@ -27,7 +28,7 @@ export function describeSnapshot(snapshot: UpgradeSnapshot): string {
         ? ` — culprit ${culprit.how}: ${culprit.note}`
         : ' — finding the culprit…';
     lines.push(
-      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${names(failure.nodes, 1_000)}${who}`,
+      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${names(naturalSort(failure.nodes), 1_000)}${who}`,
     );
   }
   return lines.join('\n');
@@ -55,6 +56,7 @@ export function planTable(plan: Plan): string {
   return [
     `plan: ${plan.environment} ${plan.from ?? '?'} → ${plan.release}${plan.commit ? ` (${plan.commit.slice(0, 7)})` : ''}, ${plan.strategy.kind}, concurrency ${plan.strategy.concurrency}, maxFailures ${plan.strategy.maxFailures}${plan.strategy.auto ? `, auto after ${plan.strategy.soakMs / 1000}s soak` : ', step between waves'}`,
     `order: ${plan.order.join(' → ')}`,
+    ...(plan.notes ?? []),
     '',
     line(header),
     ...rows.map(line),
