@@ -9,7 +9,7 @@ import { createDigestQueries } from '../adapters/db/digest-queries.js';
 import { type Database, openDatabase } from '../adapters/db/open.js';
 import { createGitRepo } from '../adapters/git/repo.js';
 import type { Metrics } from '../adapters/metrics/metrics.js';
-import { createSshRunner } from '../adapters/ssh/runner.js';
+import { createNodeRunner } from '../adapters/ssh/transport.js';
 import { createDigestScheduler, type DigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
@@ -84,7 +84,7 @@ export async function openRuntime(
   });
   try {
     const clock = options.clock ?? systemClock;
-    const ssh = createSshRunner({
+    const ssh = createNodeRunner({
       ssh: config.ssh,
       passphrase: env.DROVER_SSH_PASSPHRASE,
       redact: config.redact,
