@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
 import { statusJson } from './json.js';
 import type { CliCommand } from './program.js';
-import { followEvents } from './progress.js';
+import { followEvents, reconnecting } from './progress.js';
 import type { Runtime } from './runtime.js';
 
 /** The chat verbs the CLI takes as `drover upgrade <verb>` (`plan` is `drover plan`; digests post to chat). */
@@ -83,7 +83,7 @@ function defineUpgrade(program: Command, io: Io, exit: (code: number) => void): 
     command
       .option(
         '--wait',
-        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 1 failed, paused or aborted',
+        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 3 completed with failures, 1 failed, paused or aborted',
       )
       .option('--json', 'print the upgrade(s) as JSON (docs/json.md)')
       .option(
@@ -171,16 +171,24 @@ async function driveHere(
     ? () => Promise.resolve()
     : await followEvents(runtime, id, (line) => io.err(line));
   try {
-    return await runtime.engine.drive(id, 'resting');
+    // Driving resumes where the database left it when it answers again.
+    return await reconnecting(
+      () => runtime.engine.drive(id, 'resting'),
+      (line) => io.err(line),
+    );
   } finally {
     await stopFollowing();
   }
 }
 
-/** `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate or awaiting approval; 1 otherwise. */
+/**
+ * `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate or awaiting
+ * approval; 3 completed with failures (tolerated by maxFailures, or skipped); 1 otherwise.
+ */
 export function waitExitCode(verb: string, snapshot: UpgradeSnapshot): number {
   const { state } = snapshot.upgrade;
   if (state === 'completed') return 0;
+  if (state === 'completed_with_failures') return 3;
   if (state === 'rolled_back') return verb === 'rollback' ? 0 : 1;
   if (state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated') return 2;
   if (state === 'awaiting_approval') return 2;

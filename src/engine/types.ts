@@ -19,6 +19,8 @@ export const UPGRADE_STATES = [
   'running',
   'paused',
   'completed',
+  /** Every unit finished, some failed within `maxFailures` or were skipped. */
+  'completed_with_failures',
   'failed',
   'rolling_back',
   'rolled_back',
@@ -65,6 +67,16 @@ export const UNIT_STATES = [
 export type UnitState = (typeof UNIT_STATES)[number];
 
 export const FAILURE_STATES = ['open', 'acked', 'resolved'] as const;
+
+/**
+ * What failed: `phase` — a phase command ran and failed or timed out; `hook` — a hook did;
+ * `infrastructure` — nothing ran (the node could not be reached, or the connection dropped);
+ * `skew` — the unit runs a release it cannot be upgraded from. Only `phase` and `hook`
+ * failures have a culprit.
+ */
+export const FAILURE_KINDS = ['phase', 'hook', 'infrastructure', 'skew'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+export const attributable = (kind: FailureKind): boolean => kind === 'phase' || kind === 'hook';
 export type FailureState = (typeof FAILURE_STATES)[number];
 
 export interface StrategyOptions {
@@ -80,6 +92,15 @@ export interface StrategyOptions {
   soakMs: number;
   auto: boolean;
   concurrency: number;
+  /** A node label: waves go one value at a time, maxUnavailable per value. */
+  by?: string | undefined;
+}
+
+/** A jump host on the way to a node (OpenSSH's ProxyJump). */
+export interface Hop {
+  host: string;
+  port: number;
+  user: string;
 }
 
 export interface NodeRef {
@@ -89,6 +110,8 @@ export interface NodeRef {
   user: string;
   roles: string[];
   labels: Record<string, string>;
+  /** Jump hosts to go through, first to last (none: a direct connection). */
+  jump?: Hop[] | undefined;
 }
 
 export interface UnitRef {
@@ -125,6 +148,8 @@ export interface Plan {
   skipped: SkippedUnit[];
   /** Per service: which release its nodes run, before and after the plan. */
   skew: Array<{ service: string; before: Record<string, number>; after: Record<string, number> }>;
+  /** Lines `plan` shows besides the waves: where nodes came from, how `strategy.by` groups them. */
+  notes?: string[];
 }
 
 export interface Culprit {

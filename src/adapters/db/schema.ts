@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -36,6 +37,8 @@ export const upgrades = pgTable(
     startedBy: text('started_by').notNull(),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: at('lease_expires_at'),
+    /** Bumped whenever another owner takes the lease: a driver's writes are fenced by it. */
+    leaseEpoch: integer('lease_epoch').notNull().default(0),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -116,6 +119,8 @@ export const failures = pgTable(
       .notNull()
       .references(() => upgrades.id),
     fingerprint: text('fingerprint').notNull(),
+    /** phase | hook | infrastructure | skew (PRODUCT.md, "Rules the engine keeps"). */
+    kind: text('kind').notNull().default('phase'),
     service: text('service').notNull(),
     phase: text('phase').notNull(),
     exitCode: integer('exit_code'),
@@ -128,7 +133,10 @@ export const failures = pgTable(
     ackNote: text('ack_note'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('failures_by_fingerprint').on(t.upgradeId, t.fingerprint)],
+  (t) => [
+    uniqueIndex('failures_by_fingerprint').on(t.upgradeId, t.fingerprint),
+    check('failures_kind', sql`${t.kind} in ('phase', 'hook', 'infrastructure', 'skew')`),
+  ],
 );
 
 export const nodeVersions = pgTable(
@@ -239,6 +247,10 @@ export const outbox = pgTable(
     /** The drover process delivering it, until when: one delivery at a time per channel. */
     claimedBy: text('claimed_by'),
     claimedUntil: at('claimed_until'),
+    /** Refused for good by the platform (after at most 3 tries): out of its channel's queue. */
+    deadAt: at('dead_at'),
+    /** An earlier try may have been delivered unseen: look for the message before posting. */
+    unsure: boolean('unsure').notNull().default(false),
   },
   (t) => [
     index('outbox_due').on(t.platform, t.deliveredAt, t.id),

@@ -1,6 +1,8 @@
 // The failure post: a top-level message per failure (nodes failing the same way share it),
 // edited as nodes join, as the culprit is found, and when someone acknowledges it.
+
 import type { Config } from '../../config/schema.js';
+import { naturalSort } from '../../engine/natural.js';
 import type { FailureRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { COMMON, clip, clipList, names } from '../limits.js';
 import type { ChatMessage, Span } from '../model.js';
@@ -9,6 +11,10 @@ import { rollbackWaveButton } from './gates.js';
 
 export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
   const culprit = failure.culprit;
+  // No commit is blamed (and nobody mentioned) for what no commit did.
+  if (failure.kind === 'infrastructure')
+    return ['infrastructure: the node could not be reached; no commit is blamed'];
+  if (failure.kind === 'skew') return ['version skew: the node runs a release it cannot be upgraded from'];
   if (!culprit) return ['finding the offending commit…'];
   if (culprit.sha) {
     const author = personFor(config.people, culprit.authorEmail, culprit.authorName);
@@ -45,7 +51,7 @@ export function failureMessage(
   config: Config,
 ): ChatMessage {
   // Names the first nodes and counts the rest: a field holds about 1,000 characters.
-  const nodes = names(failure.nodes, COMMON.field - 24);
+  const nodes = names(naturalSort(failure.nodes), COMMON.field - 24);
   const acked = failure.ackedBy
     ? [
         `acknowledged by ${failure.ackedBy} at ${failure.ackedAt?.toISOString().slice(11, 16)} UTC${failure.ackNote ? `: ${clip(failure.ackNote, COMMON.note)}` : ''}`,
@@ -61,7 +67,7 @@ export function failureMessage(
   const everyNode = `${snapshot.upgrade.id}:failure:${failure.id}`;
   const whichNodes = failure.nodes.length === 1 ? 'node' : `${failure.nodes.length} nodes`;
   return {
-    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${names(failure.nodes, COMMON.summary)} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
+    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${names(naturalSort(failure.nodes), COMMON.summary)} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
     title: [
       {
         bold: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${failure.nodes.length} node(s)`,
