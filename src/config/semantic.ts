@@ -14,12 +14,7 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...serviceIssues(config),
     ...releaseIssues(config),
     ...environmentIssues(config),
-    ...PHASES.flatMap((phase) =>
-      unknownPlaceholders(config.phases[phase] ?? '').map((name) => ({
-        path: ['phases', phase],
-        message: `unknown template value {{${name}}} (known: node, host, service, release, from, ref, commit, fromCommit)`,
-      })),
-    ),
+    ...templateIssues(config),
     ...(config.operators.slack.length +
       config.operators.discord.length +
       config.operators.discordRoles.length ===
@@ -32,6 +27,38 @@ export function semanticIssues(config: Config): SemanticIssue[] {
         ]
       : []),
   ];
+}
+
+const KNOWN = 'known: node, host, service, release, from, ref, commit, fromCommit';
+
+/** Every template of the file (global phases, each service's phases and hooks, the precheck) uses known values only. */
+function templateIssues(config: Config): SemanticIssue[] {
+  const templates: Array<{ path: PathKey[]; text: string | undefined }> = [
+    ...PHASES.map((phase) => ({ path: ['phases', phase], text: config.phases[phase] })),
+    { path: ['hooks', 'precheck'], text: config.hooks.precheck },
+  ];
+  for (const [service, spec] of Object.entries(config.services)) {
+    for (const phase of PHASES)
+      templates.push({ path: ['services', service, 'phases', phase], text: spec.phases?.[phase] });
+    for (const hook of ['pre', 'post', 'rollback'] as const)
+      templates.push({ path: ['services', service, 'hooks', hook], text: spec.hooks?.[hook] });
+  }
+  const issues = templates.flatMap(({ path, text }) =>
+    unknownPlaceholders(text ?? '').map((name) => ({
+      path,
+      message: `unknown template value {{${name}}} (${KNOWN})`,
+    })),
+  );
+  if (config.hooks.precheck !== undefined && usesValue(config.hooks.precheck, 'service'))
+    issues.push({
+      path: ['hooks', 'precheck'],
+      message: 'the precheck runs once per node, for no one service: {{service}} has no value there',
+    });
+  return issues;
+}
+
+function usesValue(template: string, value: string): boolean {
+  return new RegExp(`\\{\\{\\s*${value}\\s*\\}\\}`).test(template);
 }
 
 function serviceIssues(config: Config): SemanticIssue[] {

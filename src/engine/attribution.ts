@@ -8,7 +8,7 @@ import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
 import { nodeRefs } from './fleet.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
-import { phaseCommand } from './template.js';
+import { serviceCommand } from './service-phases.js';
 import type { Culprit, Phase } from './types.js';
 
 export interface AttributorDeps {
@@ -49,8 +49,9 @@ export function createAttributor(deps: AttributorDeps): Attributor {
         return undecided(commits, paths, 0, `cannot bisect: ${(error as Error).message}`);
       }
       const command = (phase: Phase, sha: string) =>
-        phaseCommand(
+        serviceCommand(
           deps.config,
+          failure.service,
           phase,
           templateValues(deps.config, plan, { service: failure.service, node: node.ref.name }, node.ref, sha),
         );

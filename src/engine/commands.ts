@@ -1,7 +1,7 @@
 // The commands a unit runs: config templates rendered with the unit's values.
 import type { Config } from '../config/schema.js';
 import type { Command, UnitRecord } from './ports.js';
-import { phaseCommand } from './template.js';
+import { serviceCommand } from './service-phases.js';
 import type { NodeRef, Phase, Plan } from './types.js';
 
 /** The template values of a unit: every one of them is shell-quoted when rendered. */
@@ -25,8 +25,8 @@ export function templateValues(
   };
 }
 
-/** The command of a phase for a unit, rendered from the plan it runs under now. */
+/** The command of a phase for a unit (its service's own template, else the global one), from the plan it runs under now. */
 export function commandFor(config: Config) {
   return (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan): Command | undefined =>
-    phaseCommand(config, phase, templateValues(config, plan, unit, node));
+    serviceCommand(config, unit.service, phase, templateValues(config, plan, unit, node));
 }

@@ -26,7 +26,8 @@ export interface Clock {
 
 /** A rendered command: built from a config template, every value shell-quoted. */
 export interface Command {
-  phase: Phase;
+  /** The phase it runs, or `hook` for a hook (precheck, pre, post, rollback). */
+  phase: Phase | 'hook';
   text: string;
   timeoutMs: number;
 }
