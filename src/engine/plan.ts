@@ -2,6 +2,7 @@
 import type { Config, NodeConfig } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import type { StartOptions } from './api.js';
+import { planHooks } from './hooks.js';
 import { checkSkew, isTarget } from './skew.js';
 import { cumulativeWaves, resolveCount, resolveLimit, resolveStrategy } from './strategy.js';
 import type { Plan, PlannedWave, SkippedUnit, StrategyOptions, UnitRef } from './types.js';
@@ -70,6 +71,7 @@ export function makePlan(input: PlanInput): Plan {
     commit: input.commit,
     fromCommit: input.fromCommit,
   });
+  const waves = planWaves(strategy, order, pending, config);
   return {
     environment,
     release,
@@ -79,9 +81,10 @@ export function makePlan(input: PlanInput): Plan {
     pinned,
     strategy,
     order,
-    waves: planWaves(strategy, order, pending, config),
+    waves,
     skipped,
     skew,
+    hooks: planHooks(config, environment, order, waves),
   };
 }
 

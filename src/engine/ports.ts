@@ -4,6 +4,8 @@ import type {
   Actor,
   Culprit,
   FailureState,
+  HookName,
+  HookState,
   NodeRef,
   PauseCause,
   Phase,
@@ -115,11 +117,31 @@ export interface FailureRecord {
   createdAt: Date;
 }
 
+/** One hook of an upgrade on its node: what it did, like a unit's phase. */
+export interface HookRecord {
+  id: number;
+  upgradeId: number;
+  name: HookName;
+  service: string | null;
+  node: string;
+  state: HookState;
+  exitCode: number | null;
+  outputTail: string;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type NewHookRun = Omit<HookRecord, 'id' | 'upgradeId'>;
+export type HookPatch = Partial<Omit<HookRecord, 'upgradeId' | 'name' | 'service' | 'node'>> & { id: number };
+
 export interface UpgradeSnapshot {
   upgrade: UpgradeRecord;
   waves: WaveRecord[];
   units: UnitRecord[];
   failures: FailureRecord[];
+  /** In running order: prechecks, then each pre hook, post hooks, rollback hooks. */
+  hooks: HookRecord[];
 }
 
 export type EngineEventType =
@@ -141,6 +163,10 @@ export type EngineEventType =
   | 'failure.acked'
   | 'failure.resolved'
   | 'bisect.progress'
+  | 'upgrade.superseded'
+  | 'hook.started'
+  | 'hook.finished'
+  | 'health.retry'
   | 'command';
 
 export interface EngineEvent {
@@ -169,6 +195,8 @@ export interface Change {
   >;
   /** New failures (no id), or changes to existing ones (by id). */
   failures?: Array<NewFailure | FailurePatch>;
+  /** Changes to the upgrade's hook runs (by id). */
+  hooks?: HookPatch[];
   /** Observed versions, kept per environment as the fleet's version map. */
   versions?: Array<{ node: string; service: string; version: string }>;
   events: NewEvent[];
@@ -190,6 +218,8 @@ export interface NewUpgrade {
   plan: Plan;
   startedBy: string;
   reason: string;
+  /** Its hook runs; default: one pending run per hook of the plan. Prechecks that ran come done. */
+  hooks?: NewHookRun[];
 }
 
 export interface AuditEntry {

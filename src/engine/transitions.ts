@@ -4,14 +4,15 @@ import { IllegalTransitionError } from '../errors.js';
 import type { UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
-  planned: ['running', 'aborted'],
-  running: ['paused', 'completed', 'failed', 'rolling_back', 'aborted'],
-  paused: ['running', 'rolling_back', 'aborted', 'failed'],
+  planned: ['running', 'aborted', 'superseded'],
+  running: ['paused', 'completed', 'failed', 'rolling_back', 'aborted', 'superseded'],
+  paused: ['running', 'rolling_back', 'aborted', 'failed', 'superseded'],
   rolling_back: ['rolled_back', 'failed'],
   completed: ['rolling_back'],
   failed: ['rolling_back'],
   rolled_back: [],
   aborted: [],
+  superseded: [],
 };
 
 export const WAVE_TRANSITIONS: Record<WaveState, readonly WaveState[]> = {
@@ -52,4 +53,10 @@ export const checkedWave = (index: number, from: WaveState, to: WaveState) =>
 export const checkedUnit = (name: string, from: UnitState, to: UnitState) =>
   checked(UNIT_TRANSITIONS, `unit ${name}`, from, to);
 
-export const TERMINAL_UPGRADE: readonly UpgradeState[] = ['completed', 'failed', 'rolled_back', 'aborted'];
+export const TERMINAL_UPGRADE: readonly UpgradeState[] = [
+  'completed',
+  'failed',
+  'rolled_back',
+  'aborted',
+  'superseded',
+];

@@ -3,12 +3,21 @@
 import type {
   EngineEvent,
   FailureRecord,
+  HookRecord,
   UnitRecord,
   UpgradeRecord,
   WaveRecord,
 } from '../../engine/ports.js';
-import type { PauseCause, Phase, UnitState, UpgradeState, WaveState } from '../../engine/types.js';
-import type { events, failures, units, upgrades, waves } from './schema.js';
+import type {
+  HookName,
+  HookState,
+  PauseCause,
+  Phase,
+  UnitState,
+  UpgradeState,
+  WaveState,
+} from '../../engine/types.js';
+import type { events, failures, hookRuns, units, upgrades, waves } from './schema.js';
 
 export const toUpgrade = (row: typeof upgrades.$inferSelect): UpgradeRecord => ({
   id: row.id,
@@ -40,6 +49,12 @@ export const toFailure = (row: typeof failures.$inferSelect): FailureRecord => (
   ...row,
   phase: row.phase as Phase,
   state: row.state as FailureRecord['state'],
+});
+
+export const toHook = (row: typeof hookRuns.$inferSelect): HookRecord => ({
+  ...row,
+  name: row.name as HookName,
+  state: row.state as HookState,
 });
 
 export const toEvent = (row: typeof events.$inferSelect): EngineEvent => ({
