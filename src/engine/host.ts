@@ -6,8 +6,9 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { atTarget, fleetOf } from './fleet.js';
+import { atTarget, fleetOf, nodeRefs } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
+import { runPrechecks } from './run-hook.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
 export interface EngineDeps {
@@ -80,6 +81,12 @@ export function createEngine(deps: EngineDeps): Engine {
     clock: deps.clock,
     refs: deps.refs,
     kick: startServing,
+    prechecks: (plan) =>
+      runPrechecks(plan, nodeRefs(deps.config, plan.environment), {
+        config: deps.config,
+        runner: deps.runner,
+        now: () => deps.clock.now(),
+      }),
   });
 
   return {

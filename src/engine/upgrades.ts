@@ -1,10 +1,11 @@
 // The engine's API (api.ts) over the store: plans, starts, and verbs that are decided purely
 // (verbs.ts) and committed at the revision they were decided on.
 import type { Config } from '../config/schema.js';
-import { NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
+import { ActiveUpgradeExistsError, NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
 import type { StartOptions, Target, Upgrades } from './api.js';
+import { initialHookRuns } from './hooks.js';
 import { environmentOf, makePlan } from './plan.js';
-import type { Clock, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import type { Clock, NewHookRun, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
 import type { Actor, Plan } from './types.js';
 import { applyVerb, type VerbRequest } from './verbs.js';
 
@@ -21,6 +22,8 @@ export interface UpgradesDeps {
   refs?: RefResolver | undefined;
   /** Called after a change that the driving process should act on. */
   kick?: (upgradeId: number) => void;
+  /** Runs the plan's prechecks on its nodes (absent: prechecks cannot run here, and a plan with some is refused). */
+  prechecks?: (plan: Plan) => Promise<NewHookRun[]>;
 }
 
 export function createUpgrades(deps: UpgradesDeps): Upgrades {
@@ -89,6 +92,15 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     plan,
     async start(actor, release, options) {
       const planned = await plan(release, options);
+      const hooks = initialHookRuns(planned);
+      if (hooks.some((hook) => hook.name === 'precheck')) {
+        const [holder] = await store.active(planned.environment);
+        if (holder) throw new ActiveUpgradeExistsError(planned.environment, holder.id);
+        if (!deps.prechecks) throw new PlanRefusedError('the prechecks cannot run in this process');
+        const ran = await deps.prechecks(planned);
+        refuseFailedPrechecks(ran);
+        hooks.splice(0, ran.length, ...ran);
+      }
       const snapshot = await store.createUpgrade(
         {
           environment: planned.environment,
@@ -96,6 +108,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
           plan: planned,
           startedBy: actor.name,
           reason: `started by ${actor.name}`,
+          hooks,
         },
         { type: 'command', data: { verb: 'start', actor: actor.id, name: actor.name } },
       );
@@ -137,6 +150,19 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
       return act(actor, target, { verb: 'ack', failureId, note });
     },
   };
+}
+
+/** A precheck that failed on any node starts nothing: the refusal names the nodes and their output. */
+function refuseFailedPrechecks(ran: NewHookRun[]): void {
+  const failed = ran.filter((run) => run.state !== 'done');
+  if (failed.length === 0) return;
+  const lines = failed.map((run) => {
+    const tail = run.outputTail.trim().split('\n').slice(-3).join(' | ').slice(-300);
+    return `  ${run.node}${run.exitCode === null ? '' : ` (exit ${run.exitCode})`}: ${tail || 'no output'}`;
+  });
+  throw new PlanRefusedError(
+    `precheck failed on ${failed.length} of ${ran.length} node(s): ${failed.map((run) => run.node).join(', ')}; nothing started\n${lines.join('\n')}`,
+  );
 }
 
 async function loadAll(store: Store, ids: number[]): Promise<UpgradeSnapshot[]> {
