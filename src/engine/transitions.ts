@@ -1,7 +1,7 @@
 // The legal transitions of upgrades, waves and units. Every state change the engine decides
 // passes through `checked…`: an illegal one is an error, never a silent no-op.
 import { IllegalTransitionError } from '../errors.js';
-import type { UnitState, UpgradeState, WaveState } from './types.js';
+import type { HookState, UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
   planned: ['running', 'aborted', 'superseded'],
@@ -37,6 +37,15 @@ export const UNIT_TRANSITIONS: Record<UnitState, readonly UnitState[]> = {
   rollback_failed: ['rolling_back'],
 };
 
+export const HOOK_TRANSITIONS: Record<HookState, readonly HookState[]> = {
+  pending: ['running', 'skipped'],
+  /** running → pending: interrupted (its process died), run again. */
+  running: ['done', 'failed', 'pending'],
+  done: [],
+  failed: ['pending', 'skipped'],
+  skipped: [],
+};
+
 export function canTransition<S extends string>(table: Record<S, readonly S[]>, from: S, to: S): boolean {
   return from === to || table[from].includes(to);
 }
@@ -52,6 +61,9 @@ export const checkedWave = (index: number, from: WaveState, to: WaveState) =>
   checked(WAVE_TRANSITIONS, `wave ${index + 1}`, from, to);
 export const checkedUnit = (name: string, from: UnitState, to: UnitState) =>
   checked(UNIT_TRANSITIONS, `unit ${name}`, from, to);
+
+export const checkedHook = (name: string, from: HookState, to: HookState) =>
+  checked(HOOK_TRANSITIONS, name, from, to);
 
 export const TERMINAL_UPGRADE: readonly UpgradeState[] = [
   'completed',

@@ -26,8 +26,9 @@ export const UPGRADE_STATES = [
 ] as const;
 export type UpgradeState = (typeof UPGRADE_STATES)[number];
 /** Why a paused upgrade is paused: failures beyond maxFailures (it goes on by itself once retries
- * or skips clear them), or an operator (it waits for `resume`). */
-export type PauseCause = 'failures' | 'operator';
+ * or skips clear them), an operator (it waits for `resume`), or a failed hook (it waits for
+ * `retry hook` or `skip hook`). */
+export type PauseCause = 'failures' | 'operator' | 'hook';
 export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = [
   'planned',
   'running',
