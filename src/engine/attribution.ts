@@ -6,7 +6,9 @@ import { templateValues } from './commands.js';
 import { bisect, culpritOf, undecided } from './culprit.js';
 import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
+import { failureFingerprint } from './failures.js';
 import { nodeRefs } from './fleet.js';
+import { describeResult } from './observe.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
 import { serviceCommand } from './service-phases.js';
 import type { Culprit, Phase } from './types.js';
@@ -24,23 +26,22 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const paths = deps.config.services[failure.service]?.paths ?? [];
       if (!plan.commit || !plan.fromCommit)
         return undecided([], paths, 0, 'the release has no resolved commit range');
-      const commits = await deps.commits.range(plan.fromCommit, plan.commit);
-      if (plan.pinned) {
-        const deployed = commits.at(-1) ?? {
-          sha: plan.commit,
-          parents: [],
-          authorName: '',
-          authorEmail: '',
-          subject: '',
-          files: [],
-        };
-        return culpritOf(deployed, 'commit', 0, 'the step deployed this one commit');
-      }
+      // The commits this node actually received: from the one it ran to the one deployed.
+      const start = ranBefore(snapshot, failure, plan.fromCommit);
+      const commits = await deps.commits.range(start, plan.commit);
       if (commits.length === 1)
         return culpritOf(commits[0]!, 'commit', 0, 'the step deployed this one commit');
+      if (failure.phase === 'hook')
+        return undecided(
+          commits,
+          paths,
+          0,
+          'a hook failure is not bisected: the suspects touch the service’s paths',
+        );
       if (failure.phase === 'rollback' || failure.phase === 'version' || failure.phase === 'drain') {
         return undecided(commits, paths, 0, `a ${failure.phase} failure is not bisected`);
       }
+      const failing = failure.phase;
       const node = probeNode(deps.config, snapshot, failure);
       let session: NodeSession;
       try {
@@ -59,12 +60,23 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const { probe, recheck } = makeProbe({
         session,
         upgradeCommand,
-        phaseCommand: (sha) => command(failure.phase, sha),
+        phaseCommand: (sha) => command(failing, sha),
+        fingerprintOf: (result) => {
+          const output = [result.stdoutTail, result.stderrTail].filter(Boolean).join('\n');
+          return failureFingerprint({ node: node.ref.name, service: failure.service }, node.ref.host, {
+            kind: 'phase',
+            phase: failing,
+            exitCode: result.exitCode,
+            text: describeResult(failing, result),
+            output,
+          });
+        },
       });
       try {
         const culprit = await bisect({
           commits,
-          fromCommit: plan.fromCommit,
+          fromCommit: start,
+          fingerprint: failure.fingerprint,
           paths,
           probe,
           recheck,
@@ -82,6 +94,16 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       }
     },
   };
+}
+
+/**
+ * The commit the failed node ran before this step: its `version` output when that was a commit
+ * (a deploy reaching a node some commits behind), else the release's `from` commit.
+ */
+function ranBefore(snapshot: UpgradeSnapshot, failure: FailureRecord, fromCommit: string): string {
+  const unit = snapshot.units.find((u) => u.node === failure.nodes[0] && u.service === failure.service);
+  const version = unit?.versionBefore?.trim();
+  return version && /^[0-9a-f]{40}$/i.test(version) ? version : fromCommit;
 }
 
 /** The failed node, or the environment's canary when it runs the failing service too. */

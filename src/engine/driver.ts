@@ -4,13 +4,15 @@
 // units and attributions and waits.
 
 import { applyChange } from './apply.js';
+import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
-import { type DecideContext, decide } from './decide.js';
+import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
 import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
+import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
-import type { Culprit, NodeRef } from './types.js';
+import { attributable, type Culprit, type NodeRef } from './types.js';
 
 export interface Attributor {
   attribute(
@@ -20,13 +22,13 @@ export interface Attributor {
   ): Promise<Culprit>;
 }
 
-export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch'> {
   clock: Clock;
   owner: string;
   nodes: Map<string, NodeRef>;
   context: DecideContext;
   attributor: Attributor;
-  atTarget: (snapshot: UpgradeSnapshot, version: string) => boolean;
+  classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
   leaseMs?: number;
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
@@ -44,7 +46,9 @@ export function isResting(snapshot: UpgradeSnapshot): boolean {
   const busy = snapshot.units.some(
     (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
   );
-  const attributing = snapshot.failures.some((failure) => failure.culprit === null);
+  const attributing = snapshot.failures.some(
+    (failure) => failure.culprit === null && attributable(failure.kind),
+  );
   if (busy || attributing) return false;
   if (TERMINAL_UPGRADE.includes(state) || state === 'paused') return true;
   return state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated';
@@ -122,7 +126,11 @@ export async function drive(
         const node = deps.nodes.get(unit.node)!;
         const task = runUnit(
           { unit, node, plan: fresh.upgrade.plan, dispatch: job },
-          { ...deps, now: () => deps.clock.now(), atTarget: (version) => deps.atTarget(fresh, version) },
+          {
+            ...deps,
+            now: () => deps.clock.now(),
+            classify: (version) => deps.classify(fresh, unit.service, version),
+          },
         ).then(
           (outcome) => {
             results.push(outcome);
@@ -140,7 +148,7 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || attributed.has(failure.id)) continue;
+        if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
         attributed.add(failure.id);
         attributing += 1;
         void attribute(failure, fresh, deps, upgradeId).then((culprit) => {

@@ -68,7 +68,12 @@ export const failedHook = (draft: Draft): HookRecord | undefined =>
   draft.hooks.find((hook) => hook.state === 'failed');
 
 /** Hooks stored as running that no one here runs (a process died mid-run): run again, or fail. */
-export function orphanHooks(draft: Draft, inFlight: ReadonlySet<number>, now: Date, dispatch: number[]): void {
+export function orphanHooks(
+  draft: Draft,
+  inFlight: ReadonlySet<number>,
+  now: Date,
+  dispatch: number[],
+): void {
   for (const hook of draft.hooks) {
     if (hook.state !== 'running' || inFlight.has(hook.id)) continue;
     if (hook.attempts >= MAX_HOOK_ATTEMPTS) {
@@ -122,7 +127,11 @@ function finish(draft: Draft, hook: HookRecord, outcome: HookOutcome): void {
     },
   });
   const open = draft.failures.find(
-    (failure) => failure.kind === 'hook' && failure.nodes.includes(hook.node) && failure.state !== 'resolved' && failure.service === (hook.service ?? ''),
+    (failure) =>
+      failure.kind === 'hook' &&
+      failure.nodes.includes(hook.node) &&
+      failure.state !== 'resolved' &&
+      failure.service === (hook.service ?? ''),
   );
   if (outcome.ok) {
     if (open) {

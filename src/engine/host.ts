@@ -6,7 +6,7 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { atTarget, fleetOf, nodeRefs } from './fleet.js';
+import { fleetOf, nodeRefs, type RangeSource, versionClassifier } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
 import { runPrechecks } from './run-hook.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
@@ -17,7 +17,8 @@ export interface EngineDeps {
   runner: NodeRunner;
   clock: Clock;
   owner: string;
-  refs?: RefResolver | undefined;
+  /** The deploy repository: resolves refs, and lists ranges for the version probe. */
+  refs?: (RefResolver & RangeSource) | undefined;
   attributor?: Attributor | undefined;
   pollMs?: number;
   leaseMs?: number;
@@ -38,6 +39,7 @@ export const UNKNOWN_CULPRIT: Attributor = {
 
 export function createEngine(deps: EngineDeps): Engine {
   const driving = new Map<number, Promise<UpgradeSnapshot>>();
+  const classify = versionClassifier(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
   const driveOne = async (
@@ -59,7 +61,7 @@ export function createEngine(deps: EngineDeps): Engine {
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
-        atTarget: atTarget(deps.config),
+        classify,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),

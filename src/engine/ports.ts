@@ -3,6 +3,7 @@
 import type {
   Actor,
   Culprit,
+  FailureKind,
   FailureState,
   HookName,
   HookState,
@@ -103,13 +104,15 @@ export interface FailureRecord {
   id: number;
   upgradeId: number;
   fingerprint: string;
+  kind: FailureKind;
   service: string;
-  phase: Phase;
+  /** The failing phase, or `hook` for a failure of kind `hook`. */
+  phase: Phase | 'hook';
   exitCode: number | null;
   nodes: string[];
   outputTail: string;
   state: FailureState;
-  /** null while attribution is still running. */
+  /** null while attribution is still running, and always for `infrastructure` and `skew`. */
   culprit: Culprit | null;
   ackedBy: string | null;
   ackedAt: Date | null;
@@ -204,9 +207,11 @@ export interface Change {
 
 export type NewFailure = Omit<
   FailureRecord,
-  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'
+  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit' | 'kind'
 > & {
   id?: undefined;
+  /** Default `phase`. */
+  kind?: FailureKind;
 };
 export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & {
   id: number;

@@ -5,10 +5,20 @@ import type { HookState, UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
   planned: ['running', 'aborted', 'superseded'],
-  running: ['paused', 'completed', 'failed', 'rolling_back', 'aborted', 'superseded'],
+  running: [
+    'paused',
+    'completed',
+    'completed_with_failures',
+    'failed',
+    'rolling_back',
+    'aborted',
+    'superseded',
+  ],
   paused: ['running', 'rolling_back', 'aborted', 'failed', 'superseded'],
   rolling_back: ['rolled_back', 'failed'],
   completed: ['rolling_back'],
+  /** `retry <node>` takes it back to running. */
+  completed_with_failures: ['running', 'rolling_back'],
   failed: ['rolling_back'],
   rolled_back: [],
   aborted: [],
@@ -67,6 +77,7 @@ export const checkedHook = (name: string, from: HookState, to: HookState) =>
 
 export const TERMINAL_UPGRADE: readonly UpgradeState[] = [
   'completed',
+  'completed_with_failures',
   'failed',
   'rolled_back',
   'aborted',

@@ -8,14 +8,15 @@ import type {
   UpgradeRecord,
   WaveRecord,
 } from '../../engine/ports.js';
-import type {
-  HookName,
-  HookState,
-  PauseCause,
-  Phase,
-  UnitState,
-  UpgradeState,
-  WaveState,
+import {
+  FAILURE_KINDS,
+  type HookName,
+  type HookState,
+  type PauseCause,
+  type Phase,
+  type UnitState,
+  type UpgradeState,
+  type WaveState,
 } from '../../engine/types.js';
 import type { events, failures, hookRuns, units, upgrades, waves } from './schema.js';
 
@@ -48,6 +49,7 @@ export const toUnit = (row: typeof units.$inferSelect): UnitRecord => ({
 export const toFailure = (row: typeof failures.$inferSelect): FailureRecord => ({
   ...row,
   phase: row.phase as Phase,
+  kind: FAILURE_KINDS.find((kind) => kind === row.kind) ?? 'phase',
   state: row.state as FailureRecord['state'],
 });
 

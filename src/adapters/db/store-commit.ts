@@ -83,6 +83,7 @@ async function insertFailures(tx: Queryable, upgradeId: number, fresh: NewFailur
       fresh.map((f) => ({
         upgradeId,
         fingerprint: f.fingerprint,
+        kind: f.kind ?? 'phase',
         service: f.service,
         phase: f.phase,
         exitCode: f.exitCode,
