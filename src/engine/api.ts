@@ -12,6 +12,8 @@ export interface StartOptions {
   auto?: boolean;
   /** Deploy exactly this commit (continuous deployment): failures are attributed to it. */
   commit?: string;
+  /** A deploy: an earlier deploy still running in the environment is superseded, not refused. */
+  supersede?: boolean;
 }
 
 /** Which upgrade a verb is about: an id, else the environment's active one, else the only active one. */

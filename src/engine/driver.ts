@@ -8,11 +8,12 @@ import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
+import type { Clock, FailureRecord, HookRecord, NewEvent, UpgradeSnapshot } from './ports.js';
+import type { HookOutcome } from './run-hook.js';
 import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
-import { attributable, type Culprit, type NodeRef } from './types.js';
+import { attributable, type Culprit, type NodeRef, type Plan } from './types.js';
 
 export interface Attributor {
   attribute(
@@ -29,6 +30,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   context: DecideContext;
   attributor: Attributor;
   classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
+  /** Runs a hook of the upgrade on its node (absent: hooks count as done without running). */
+  runHook?: (hook: HookRecord, node: NodeRef, plan: Plan) => Promise<HookOutcome>;
   leaseMs?: number;
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
@@ -43,9 +46,10 @@ const BATCH_MS = 20;
 /** Nothing will happen without an operator: finished, paused, or waiting for `step`, with every failure attributed. */
 export function isResting(snapshot: UpgradeSnapshot): boolean {
   const { state } = snapshot.upgrade;
-  const busy = snapshot.units.some(
-    (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
-  );
+  const busy =
+    snapshot.units.some(
+      (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
+    ) || snapshot.hooks.some((hook) => hook.state === 'running');
   const attributing = snapshot.failures.some(
     (failure) => failure.culprit === null && attributable(failure.kind),
   );
@@ -68,6 +72,10 @@ export async function drive(
   let attributing = 0;
   let results: UnitOutcome[] = [];
   let culprits: Observations['culprits'] = [];
+  const hooksInFlight = new Map<number, Promise<void>>();
+  /** A deploy waits for the units a superseded deploy still runs; once none is left, none comes. */
+  let othersBusy = true;
+  let hookResults: HookOutcome[] = [];
   let wake: () => void = () => undefined;
   const woken = () => wake();
   let leaseCheckedAt = 0;
@@ -100,10 +108,25 @@ export async function drive(
         await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
         continue;
       }
-      const batch = { results, culprits };
+      const batch = { results, culprits, hookResults };
       results = [];
       culprits = [];
-      const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
+      hookResults = [];
+      let busyNodes: Set<string> | undefined;
+      if (
+        othersBusy &&
+        snapshot.upgrade.plan.pinned &&
+        ['planned', 'running'].includes(snapshot.upgrade.state)
+      ) {
+        busyNodes = await deps.store.busyNodes(snapshot.upgrade.environment, upgradeId, now);
+        othersBusy = busyNodes.size > 0;
+      }
+      const observed = {
+        inFlight: new Set(inFlight.keys()),
+        hooksInFlight: new Set(hooksInFlight.keys()),
+        ...(busyNodes ? { busyNodes } : {}),
+      };
+      const decision = decide(snapshot, { ...observed, ...batch }, deps.context, now);
       if (decision.change) {
         const { ok, failureIds } = await deps.store.commit(
           upgradeId,
@@ -113,6 +136,7 @@ export async function drive(
         if (!ok) {
           results = [...batch.results, ...results];
           culprits = [...batch.culprits, ...culprits];
+          hookResults = [...batch.hookResults, ...hookResults];
           kept = undefined;
           continue;
         }
@@ -147,6 +171,28 @@ export async function drive(
           }),
         );
       }
+      for (const hookId of decision.hooks) {
+        const hook = fresh.hooks.find((h) => h.id === hookId)!;
+        const node = deps.nodes.get(hook.node)!;
+        const ran = deps.runHook
+          ? deps.runHook(hook, node, fresh.upgrade.plan)
+          : Promise.resolve({ hookId, ok: true, result: null, finishedAt: deps.clock.now() });
+        const task = ran.then(
+          (outcome) => {
+            hookResults.push(outcome);
+          },
+          (error: unknown) => {
+            hookResults.push({ hookId, ok: false, result: errorResult(error), finishedAt: deps.clock.now() });
+          },
+        );
+        hooksInFlight.set(
+          hookId,
+          task.finally(() => {
+            hooksInFlight.delete(hookId);
+            woken();
+          }),
+        );
+      }
       for (const failure of fresh.failures) {
         if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
         attributed.add(failure.id);
@@ -157,10 +203,10 @@ export async function drive(
           woken();
         });
       }
-      if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
-        continue;
-      if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal))
-        return (await deps.store.load(upgradeId)) ?? fresh;
+      const news = results.length > 0 || culprits.length > 0 || hookResults.length > 0;
+      if (decision.change || decision.dispatch.length > 0 || decision.hooks.length > 0 || news) continue;
+      const idle = inFlight.size === 0 && hooksInFlight.size === 0 && attributing === 0;
+      if (idle && stop(fresh, until, signal)) return (await deps.store.load(upgradeId)) ?? fresh;
       const sleepMs = decision.wakeAt
         ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
         : pollMs;
@@ -178,7 +224,7 @@ export async function drive(
       }
     }
   } finally {
-    await Promise.allSettled(inFlight.values());
+    await Promise.allSettled([...inFlight.values(), ...hooksInFlight.values()]);
     if (holding) await deps.store.releaseLease(upgradeId, deps.owner);
   }
 }

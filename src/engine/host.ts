@@ -8,7 +8,8 @@ import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
 import { fleetOf, nodeRefs, type RangeSource, versionClassifier } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
-import { runPrechecks } from './run-hook.js';
+import { runHook, runPrechecks } from './run-hook.js';
+import { phasesOf } from './service-phases.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
 export interface EngineDeps {
@@ -58,6 +59,18 @@ export function createEngine(deps: EngineDeps): Engine {
         clock: deps.clock,
         owner: deps.owner,
         nodes: fleet.nodes,
+        health: (service) => {
+          const phases = phasesOf(deps.config, service);
+          return { retries: phases.healthRetries, intervalMs: phases.healthIntervalMs };
+        },
+        sleep: (ms) => deps.clock.sleep(ms),
+        runHook: (hook, node, plan) =>
+          runHook(hook, node, plan, {
+            config: deps.config,
+            runner: deps.runner,
+            store: deps.store,
+            now: () => deps.clock.now(),
+          }),
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),

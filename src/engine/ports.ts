@@ -243,6 +243,8 @@ export interface Store {
   revision(upgradeId: number): Promise<number | undefined>;
   /** Upgrades in an active state, optionally of one environment. */
   active(environment?: string): Promise<UpgradeRecord[]>;
+  /** Nodes running a unit of another upgrade of the environment whose driver holds its lease. */
+  busyNodes(environment: string, exceptUpgradeId: number, now: Date): Promise<Set<string>>;
   /** The newest upgrades, newest first. */
   recent(limit: number, environment?: string): Promise<UpgradeRecord[]>;
   /**

@@ -95,13 +95,18 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     async start(actor, release, options) {
       const planned = await plan(release, options);
       const hooks = initialHookRuns(planned);
+      const [holder] = await store.active(planned.environment);
+      const replaced = holder && options.supersede && holder.plan.pinned ? holder : undefined;
       if (hooks.some((hook) => hook.name === 'precheck')) {
-        const [holder] = await store.active(planned.environment);
-        if (holder) throw new ActiveUpgradeExistsError(planned.environment, holder.id);
+        if (holder && !replaced) throw new ActiveUpgradeExistsError(planned.environment, holder.id);
         if (!deps.prechecks) throw new PlanRefusedError('the prechecks cannot run in this process');
         const ran = await deps.prechecks(planned);
         refuseFailedPrechecks(ran);
         hooks.splice(0, ran.length, ...ran);
+      }
+      if (replaced) {
+        const by = `the deploy of ${(planned.commit ?? '').slice(0, 7)} by ${actor.name}`;
+        await act(actor, { upgradeId: replaced.id }, { verb: 'supersede', by });
       }
       const snapshot = await store.createUpgrade(
         {

@@ -1,5 +1,5 @@
 // Upgrades: creating one with its waves and units, loading snapshots, listing.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, ne, or } from 'drizzle-orm';
 import { initialHookRuns } from '../../engine/hooks.js';
 import type { NewEvent, NewUpgrade, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { ACTIVE_UPGRADE_STATES } from '../../engine/types.js';
@@ -112,4 +112,29 @@ export async function recentUpgrades(
     .orderBy(desc(upgrades.id))
     .limit(limit);
   return rows.map(toUpgrade);
+}
+
+/**
+ * Nodes where another upgrade of the environment still runs a unit while its driver holds the
+ * lease: a deploy that superseded it waits for them (PRODUCT.md, "Continuous deployment").
+ */
+export async function busyNodes(
+  db: Queryable,
+  environment: string,
+  exceptUpgradeId: number,
+  now: Date,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ node: units.node })
+    .from(units)
+    .innerJoin(upgrades, eq(units.upgradeId, upgrades.id))
+    .where(
+      and(
+        eq(upgrades.environment, environment),
+        ne(upgrades.id, exceptUpgradeId),
+        gt(upgrades.leaseExpiresAt, now),
+        or(eq(units.state, 'running'), and(eq(units.state, 'rolling_back'), eq(units.phase, 'rollback'))),
+      ),
+    );
+  return new Set(rows.map((row) => row.node));
 }

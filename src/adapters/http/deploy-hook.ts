@@ -1,11 +1,12 @@
-// POST /hooks/deploy: a CI/CD pipeline starts an all-at-once upgrade to one commit (the
-// continuous-deployment model), so a failure is attributed to that commit directly.
+// POST /hooks/deploy: a CI/CD pipeline starts an upgrade to one commit (the continuous-deployment
+// model) with the body's `strategy` or the environment's (its canary first); a deploy still
+// running in the environment is superseded by it.
 // Signed with HMAC-SHA256 of the raw body: `X-Drover-Signature: sha256=<hex>`.
 // The release is the body's `release`, else the newest one in `releases.order`.
 // Nothing starts unless the signature, the environment, the release and the commit all check.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.js';
+import { type Config, strategyKind } from '../../config/schema.js';
 import type { Upgrades } from '../../engine/api.js';
 import type { Commits } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
@@ -16,6 +17,8 @@ const body = z.strictObject({
   commit: z.string().regex(/^[0-9a-f]{7,40}$/i, 'a commit sha (7 to 40 hex digits)'),
   /** Which release the commit belongs to (default: the newest in releases.order). */
   release: z.string().min(1).optional(),
+  /** How to roll it out (default: the environment's strategy, its canary first). */
+  strategy: strategyKind.optional(),
 });
 
 const ACTOR: Actor = { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' };
@@ -96,8 +99,9 @@ export async function handleDeployHook(
   try {
     const snapshot = await input.upgrades.start(ACTOR, release, {
       environment,
-      strategy: 'all-at-once',
+      ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}),
       commit: sha,
+      supersede: true,
     });
     return {
       status: 202,
