@@ -129,7 +129,7 @@ describe('POST /hooks/deploy', () => {
     expect(recorder.started).toEqual([]);
   });
 
-  it('starts an all-at-once upgrade of the newest release for the full sha, as the deploy hook: 202', async () => {
+  it("starts an upgrade of the newest release for the full sha with the environment's strategy, as the deploy hook, superseding an earlier deploy: 202", async () => {
     const body = JSON.stringify({ environment: 'lab', commit: shas[1]!.slice(0, 10) });
     const answer = await post(body, signBody(SECRET, body));
     expect(answer).toEqual({
@@ -140,7 +140,7 @@ describe('POST /hooks/deploy', () => {
       {
         actor: { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' },
         release: 'icehouse',
-        options: { environment: 'lab', strategy: 'all-at-once', commit: shas[1] },
+        options: { environment: 'lab', commit: shas[1], supersede: true },
       },
     ]);
     expect(newestRelease(config)).toBe('icehouse');
