@@ -61,7 +61,7 @@ async function lab(options: { strategy?: string; preExtra?: string } = {}): Prom
   return started;
 }
 
-describe('the choreography of an upgrade, over SSH', () => {
+describe('the choreography of an upgrade, over SSH', { timeout: 180_000 }, () => {
   let current: Lab | undefined;
   afterEach(async () => {
     await current?.close();
