@@ -49,6 +49,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const failure = await store.failure(failureId);
     if (!failure || failure.upgradeId !== upgradeId)
       throw new RefusedError(`upgrade #${upgradeId} has no failure #${failureId}`);
+    if (failure.kind === 'hook') {
+      await upgrades[verb](actor, { upgradeId }, 'hook');
+      return { text: `upgrade #${upgradeId}: ${doing} the failed hook`, upgradeId };
+    }
     const done: string[] = [];
     const refused: string[] = [];
     for (const node of failure.nodes) {

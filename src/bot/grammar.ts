@@ -60,15 +60,15 @@ export const VERB_TABLE: readonly VerbSpec[] = [
   },
   {
     verb: 'retry',
-    args: '<node> [env=E] [id=N]',
+    args: '<node>|hook [env=E] [id=N]',
     who: 'operator',
-    help: 're-run a failed node from its failed phase',
+    help: 're-run a failed node from its failed phase; `retry hook` re-runs the failed hook',
   },
   {
     verb: 'skip',
-    args: '<node> [env=E] [id=N]',
+    args: '<node>|hook [env=E] [id=N]',
     who: 'operator',
-    help: 'leave a failed or pending node out of the upgrade',
+    help: 'leave a failed or pending node out of the upgrade; `skip hook` goes on without the failed hook',
   },
   {
     verb: 'ack',
