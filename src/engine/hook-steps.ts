@@ -124,6 +124,8 @@ function finish(draft: Draft, hook: HookRecord, outcome: HookOutcome): void {
       node: hook.node,
       ok: outcome.ok,
       outcome: described,
+      /** The last line it printed, for the thread. */
+      output: output.trim().split('\n').at(-1)?.slice(0, 200) ?? '',
     },
   });
   const open = draft.failures.find(

@@ -29,7 +29,7 @@ export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatM
       case 'hook.started':
         return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} running on ${d.node}`;
       case 'hook.finished':
-        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} on ${d.node}: ${d.outcome}`;
+        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} on ${d.node}: ${d.outcome}${d.output ? ` — ${d.output}` : ''}`;
       case 'health.retry':
         return `${d.node} ${d.service}: health ${d.attempt}/${d.of} ${d.passed ? 'passed' : `failed (${d.outcome})${Number(d.attempt) < Number(d.of) ? `; again in ${Number(d.intervalMs) / 1000}s` : ''}`}`;
       case 'failure.acked':
