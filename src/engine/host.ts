@@ -38,6 +38,11 @@ export const UNKNOWN_CULPRIT: Attributor = {
   attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
+/** The longest a phase may run (its timeout), over every phase and service. */
+function longestPhase(config: Config): number {
+  return Math.max(...Object.values(config.phases.timeouts).filter((t) => t !== undefined));
+}
+
 export function createEngine(deps: EngineDeps): Engine {
   const driving = new Map<number, Promise<UpgradeSnapshot>>();
   const classify = versionClassifier(deps.config, deps.refs);
@@ -78,6 +83,7 @@ export function createEngine(deps: EngineDeps): Engine {
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
+        takeoverGraceMs: longestPhase(deps.config),
       },
       until,
       signal,

@@ -5,7 +5,7 @@
 import type { Dispatch } from './dispatch.js';
 import { type HealthPolicy, type HealthTry, waitForHealth } from './health.js';
 import { describeResult, type UnitOutcome } from './observe.js';
-import type { Command, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
+import type { Command, NewEvent, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
 import { unreachable } from './reach.js';
 import type { VersionClass } from './skew.js';
 import type { NodeRef, Phase, PhaseResult, Plan } from './types.js';
@@ -21,12 +21,14 @@ export interface UnitJob {
 
 export interface UnitDeps {
   runner: NodeRunner;
-  store: Store;
+  store: Pick<Store, 'recordPhase'>;
   /** The rendered command of a phase for this unit, or undefined when the phase is not configured. */
   command: (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan) => Command | undefined;
   now: () => Date;
   /** What a `version` output means for this plan: at the target, upgradable, or skew. */
   classify: (version: string) => Promise<VersionClass>;
+  /** Stores an event for chat while the unit runs (a health run when there are several). */
+  announce?: (event: NewEvent) => Promise<void>;
   /** `health`'s retries and interval for a service (absent: one run). */
   health?: (service: string) => HealthPolicy;
   /** Waits between two runs of `health` (the engine's clock). */
@@ -168,23 +170,20 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
 async function tellHealthTry(job: UnitJob, deps: UnitDeps, attempt: HealthTry, policy: HealthPolicy) {
   const { result } = attempt;
   const outcome = result.interrupted ? describeResult('health', result) : `exit ${result.exitCode}`;
-  await deps.store
-    .commit(job.unit.upgradeId, null, {
-      events: [
-        {
-          type: 'health.retry',
-          data: {
-            unitId: job.unit.id,
-            node: job.unit.node,
-            service: job.unit.service,
-            attempt: attempt.attempt,
-            of: attempt.of,
-            passed: attempt.passed,
-            outcome,
-            intervalMs: policy.intervalMs,
-          },
-        },
-      ],
+  // A lost thread line must not fail the unit: the health run itself is recorded as a phase.
+  await deps
+    .announce?.({
+      type: 'health.retry',
+      data: {
+        unitId: job.unit.id,
+        node: job.unit.node,
+        service: job.unit.service,
+        attempt: attempt.attempt,
+        of: attempt.of,
+        passed: attempt.passed,
+        outcome,
+        intervalMs: policy.intervalMs,
+      },
     })
     .catch(() => undefined);
 }

@@ -107,15 +107,15 @@ describe('rollback', () => {
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const waveOf = (service: string, node: string) =>
       snapshot.units.find((u) => u.service === service && u.node === node)!.wave;
-    const before = (a: string, b: string) => {
+    const finishedBefore = (a: string, b: string) => {
       const lastEnd = Math.max(...events.flatMap((e, i) => (e.what === 'end' && e.service === a ? [i] : [])));
       const firstStart = Math.min(
         ...events.flatMap((e, i) => (e.what === 'start' && e.service === b ? [i] : [])),
       );
       expect(lastEnd, `${a} rolled back before ${b}`).toBeLessThan(firstStart);
     };
-    before('nova-compute', 'nova-api');
-    before('nova-api', 'keystone');
+    finishedBefore('nova-compute', 'nova-api');
+    finishedBefore('nova-api', 'keystone');
     // Newest wave first within a service, and never more than two nodes of a role out at once.
     let running = 0;
     let lastWave = Number.POSITIVE_INFINITY;

@@ -34,7 +34,7 @@ export function createStore(db: Db): Store {
     active: (environment) => activeUpgrades(db, environment),
     busyNodes: (environment, exceptUpgradeId, now) => busyNodes(db, environment, exceptUpgradeId, now),
     recent: (limit, environment) => recentUpgrades(db, limit, environment),
-    commit: (upgradeId, revision, change) => commit(db, upgradeId, revision, change),
+    commit: (upgradeId, revision, change, lease) => commit(db, upgradeId, revision, change, lease),
     recordPhase: (unitId, phase, result) => recordPhase({ unitId, phase, result }),
     acquireLease: (upgradeId, owner, ttlMs, now, replacing) =>
       acquireLease(db, upgradeId, owner, ttlMs, now, replacing),
