@@ -121,8 +121,8 @@ describe('the engine under random fleets and interleavings', () => {
     );
     // Every terminal state is reachable (over enough sequences).
     if (RUNS >= 200)
+      // `superseded` takes a second deploy of the environment: test/engine/supersede.test.ts.
       for (const state of TERMINAL_UPGRADE.filter((state) => state !== 'superseded'))
-        // `superseded` takes a second deploy of the environment: test/engine/supersede.test.ts.
         expect(reached, `${state} reached in ${RUNS} runs`).toContain(state);
   }, 600_000);
 });

@@ -1,6 +1,7 @@
 // One line per engine event worth a thread reply: wave events under the upgrade message,
 // bisection progress and acks under the failure post.
 import type { EngineEvent, UpgradeSnapshot } from '../../engine/ports.js';
+import { COMMON, clip, clipList } from '../limits.js';
 import type { ChatMessage } from '../model.js';
 
 export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatMessage | undefined {
@@ -23,19 +24,19 @@ export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatM
       case 'upgrade.aborted':
       case 'upgrade.failed':
       case 'upgrade.superseded':
-        return `${event.type.slice(8).replace('_', ' ')}: ${d.reason ?? snapshot.upgrade.reason}`;
+        return `${event.type.slice(8).replace('_', ' ')}: ${clipList(String(d.reason ?? snapshot.upgrade.reason), COMMON.reason)}`;
       case 'bisect.progress':
-        return `${d.text}${d.node ? ` on ${d.node}` : ''}`;
+        return `${clip(String(d.text), COMMON.line)}${d.node ? ` on ${d.node}` : ''}`;
       case 'hook.started':
         return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} running on ${d.node}`;
       case 'hook.finished':
-        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} on ${d.node}: ${d.outcome}${d.output ? ` — ${d.output}` : ''}`;
+        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} on ${d.node}: ${d.outcome}${d.output ? ` — ${clip(String(d.output), COMMON.line)}` : ''}`;
       case 'health.retry':
         return `${d.node} ${d.service}: health ${d.attempt}/${d.of} ${d.passed ? 'passed' : `failed (${d.outcome})${Number(d.attempt) < Number(d.of) ? `; again in ${Number(d.intervalMs) / 1000}s` : ''}`}`;
       case 'failure.acked':
-        return `acknowledged by ${d.name}${d.note ? `: ${d.note}` : ''}`;
+        return `acknowledged by ${d.name}${d.note ? `: ${clip(String(d.note), COMMON.note)}` : ''}`;
       case 'command':
-        return d.note ? String(d.note) : undefined;
+        return d.note ? clip(String(d.note), COMMON.line) : undefined;
       default:
         return undefined;
     }
