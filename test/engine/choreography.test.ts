@@ -25,23 +25,25 @@ function timeline(lab: Lab): string[] {
 const SERVICES = (logPath: string, preExtra = '') => {
   const say = (text: string) => `echo ${text} >> ${logPath}`;
   const hooks = (service: string) =>
-    `{ pre: "${preExtra}${say(`pre ${service} {{node}}`)}", post: "${say(`post ${service} {{node}}`)}" }`;
+    `{ pre: "${preExtra}${say(`pre ${service} {{node}}`)}", post: "${say(`post ${service} {{node}}`)}", rollback: "${say(`rollback-hook ${service} {{node}}`)}" }`;
+  const phases = (service: string, upgrade = `upgrade ${service}`) =>
+    `{ upgrade: "${say(`${upgrade} {{node}}`)} && sh bin/upgrade {{service}} {{commit}}", rollback: "${say(`rollback ${service} {{node}}`)} && sh bin/upgrade {{service}} {{fromCommit}}" }`;
   return `  keystone:
     roles: [controller]
     paths: [keystone/]
-    phases: { upgrade: "${say('upgrade keystone {{node}}')} && sh bin/upgrade {{service}} {{commit}}" }
+    phases: ${phases('keystone')}
     hooks: ${hooks('keystone')}
   nova-api:
     roles: [controller]
     after: [keystone]
     paths: [nova/api/]
-    phases: { upgrade: "${say('upgrade nova-api {{node}}')} && sh bin/upgrade {{service}} {{commit}}" }
+    phases: ${phases('nova-api')}
     hooks: ${hooks('nova-api')}
   nova-compute:
     roles: [compute]
     after: [nova-api]
     paths: [nova/compute/]
-    phases: { upgrade: "${say('upgrade-compute {{node}}')} && sh bin/upgrade {{service}} {{commit}}" }
+    phases: ${phases('nova-compute', 'upgrade-compute')}
     hooks: ${hooks('nova-compute')}`;
 };
 
@@ -111,13 +113,43 @@ describe('the choreography of an upgrade, over SSH', { timeout: 180_000 }, () =>
     const posts = lines.filter((line) => line.startsWith('post '));
     expect(posts).toEqual(['post nova-compute cmp-01', 'post nova-api ctl-1', 'post keystone ctl-1']);
     expect(at(posts[0]!)).toBeGreaterThan(last('upgrade-compute'));
+    expect(lines.filter((line) => line.startsWith('rollback'))).toEqual([]);
 
     const json = statusJson(snapshot);
-    expect(json.hooks.filter((hook) => hook.name !== 'precheck')).toEqual(
+    expect(json.hooks.filter((hook) => hook.name === 'rollback').map((hook) => hook.state)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    expect(json.hooks.filter((hook) => hook.name === 'pre' || hook.name === 'post')).toEqual(
       ['pre', 'pre', 'pre', 'post', 'post', 'post'].map((name) =>
         expect.objectContaining({ name, state: 'done', exitCode: 0 }),
       ),
     );
+  });
+
+  it('rollback all runs each rollback hook after its service’s units, before the services it comes after', async () => {
+    current = await lab();
+    const started = await current.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
+    expect((await current.engine.drive(started.upgrade.id, 'terminal')).upgrade.state).toBe('completed');
+    await current.engine.upgrades.rollback(OPS, { upgradeId: started.upgrade.id }, 'all');
+    const ended = await current.engine.drive(started.upgrade.id, 'terminal');
+    expect(ended.upgrade.state).toBe('rolled_back');
+    const lines = timeline(current).filter((line) => line.startsWith('rollback'));
+    const hooks = lines.filter((line) => line.startsWith('rollback-hook'));
+    expect(hooks).toEqual([
+      'rollback-hook nova-compute cmp-01',
+      'rollback-hook nova-api ctl-1',
+      'rollback-hook keystone ctl-1',
+    ]);
+    const at = (line: string) => lines.indexOf(line);
+    const lastOf = (prefix: string) => lines.findLastIndex((line) => line.startsWith(prefix));
+    const firstOf = (prefix: string) => lines.findIndex((line) => line.startsWith(prefix));
+    expect(at(hooks[0]!)).toBeGreaterThan(lastOf('rollback nova-compute'));
+    expect(at(hooks[0]!)).toBeLessThan(firstOf('rollback nova-api'));
+    expect(at(hooks[1]!)).toBeGreaterThan(lastOf('rollback nova-api'));
+    expect(at(hooks[1]!)).toBeLessThan(firstOf('rollback keystone'));
+    expect(at(hooks[2]!)).toBeGreaterThan(lastOf('rollback keystone'));
   });
 
   it('never runs post hooks after an abort', async () => {
