@@ -1,11 +1,11 @@
 // The console as a chat platform in this process: the engine driving upgrades, the notifier
 // rendering their events for the console, and the outbox delivering them to the screen.
 import { createConsoleTransport } from '../adapters/console/transport.js';
-import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
+import type { Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
-import { digestScheduler, type Runtime } from './runtime.js';
+import { commandDispatcher, digestScheduler, type Runtime } from './runtime.js';
 
 export interface ConsoleApp {
   dispatcher: Dispatcher;
@@ -40,12 +40,7 @@ export async function startConsoleApp(
     owner: runtime.owner,
   });
   const digests = digestScheduler(runtime, ['console']);
-  const dispatcher = createDispatcher({
-    upgrades: runtime.engine.upgrades,
-    store: db.store,
-    config,
-    digest: (env) => digests.postDigestNow(env),
-  });
+  const dispatcher = commandDispatcher(runtime, (env) => digests.postDigestNow(env));
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);
   const pump = async () => (await notifier.runOnce()) + (await worker.drain());

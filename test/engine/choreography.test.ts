@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { statusJson } from '../../src/engine/report.js';
+import { statusJson } from '../../src/cli/json.js';
 import { type Lab, OPS, startLab } from '../support/lab.js';
 
 /** The shared log of a lab's nodes. */

@@ -1,10 +1,10 @@
 // Hooks in the plan: where each runs and in which order, as `plan` shows them (text and JSON).
 import { describe, expect, it } from 'vitest';
 import { planTable } from '../../src/bot/render/text.js';
+import { planJson } from '../../src/cli/json.js';
 import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 import { parseConfig } from '../../src/config/load.js';
 import { makePlan } from '../../src/engine/plan.js';
-import { planJson } from '../../src/engine/report.js';
 
 const WITH_HOOKS = EXAMPLE_CONFIG.replace(
   '  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }',

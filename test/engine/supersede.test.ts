@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleDeployHook, signBody } from '../../src/adapters/http/deploy-hook.js';
+import { createDispatcher } from '../../src/bot/dispatch.js';
 import type { UpgradeSnapshot } from '../../src/engine/ports.js';
 import { type Lab, startLab } from '../support/lab.js';
 import { until } from '../support/wait.js';
@@ -51,7 +52,11 @@ describe('deploys through the webhook', { timeout: 180_000 }, () => {
       rawBody,
       signature: signBody(SECRET, rawBody),
       secret: SECRET,
-      upgrades: lab.engine.upgrades,
+      dispatcher: createDispatcher({
+        upgrades: lab.engine.upgrades,
+        store: lab.database.store,
+        config: lab.config,
+      }),
       commits: lab.commits,
       config: lab.config,
     });

@@ -3,14 +3,16 @@
 // running in the environment is superseded by it.
 // Signed with HMAC-SHA256 of the raw body: `X-Drover-Signature: sha256=<hex>`.
 // The release is the body's `release`, else the newest one in `releases.order`.
-// Nothing starts unless the signature, the environment, the release and the commit all check.
+// Nothing starts unless the signature, the environment, the release and the commit all check
+// (`checkDeployRequest`); then the hook is the verb `start` pinned to the commit, carried out
+// by the dispatcher like any chat command (authorized, audited) as actor `webhook:deploy`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { Dispatcher } from '../../bot/dispatch.js';
+import type { CommandRequest } from '../../bot/grammar.js';
 import { type Config, strategyKind } from '../../config/schema.js';
-import type { Upgrades } from '../../engine/api.js';
 import type { Commits } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
-import { DroverError } from '../../errors.js';
 
 const body = z.strictObject({
   environment: z.string().min(1),
@@ -27,7 +29,7 @@ export interface DeployHookInput {
   rawBody: string;
   signature: string | undefined;
   secret: string;
-  upgrades: Upgrades;
+  dispatcher: Dispatcher;
   commits: Commits | undefined;
   config: Config;
 }
@@ -49,9 +51,32 @@ function signatureOk(secret: string, rawBody: string, signature: string | undefi
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export async function handleDeployHook(
-  input: DeployHookInput,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+export interface HookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function handleDeployHook(input: DeployHookInput): Promise<HookAnswer> {
+  const checked = await checkDeployRequest(input);
+  if ('status' in checked) return checked;
+  const outcome = await input.dispatcher.handle(ACTOR, checked);
+  if (!outcome.ok || !outcome.snapshot) return { status: 409, body: { error: outcome.text } };
+  const { upgrade } = outcome.snapshot;
+  return {
+    status: 202,
+    body: {
+      upgrade: upgrade.id,
+      environment: upgrade.environment,
+      release: upgrade.release,
+      commit: upgrade.plan.commit,
+    },
+  };
+}
+
+/** The request's own checks, before anything is asked of drover: an answer, or the command. */
+export async function checkDeployRequest(
+  input: Omit<DeployHookInput, 'dispatcher'>,
+): Promise<HookAnswer | CommandRequest> {
   if (!signatureOk(input.secret, input.rawBody, input.signature)) {
     return {
       status: 401,
@@ -96,19 +121,13 @@ export async function handleDeployHook(
     const why = error instanceof Error ? error.message : String(error);
     return { status: 400, body: { error: `unknown commit ${commit}: ${why}` } };
   }
-  try {
-    const snapshot = await input.upgrades.start(ACTOR, release, {
-      environment,
-      ...(parsed.data.strategy ? { strategy: parsed.data.strategy } : {}),
-      commit: sha,
-      supersede: true,
-    });
-    return {
-      status: 202,
-      body: { upgrade: snapshot.upgrade.id, environment, release, commit: snapshot.upgrade.plan.commit },
-    };
-  } catch (error) {
-    if (error instanceof DroverError) return { status: 409, body: { error: error.message } };
-    throw error;
-  }
+  const strategy = parsed.data.strategy;
+  return {
+    verb: 'start',
+    release,
+    env: environment,
+    ...(strategy ? { strategy } : {}),
+    commit: sha,
+    supersede: true,
+  };
 }

@@ -1,82 +1,57 @@
+// The deploy webhook over real HTTP, with a real git repository, the real dispatcher and engine
+// API over a real (PGlite) store: the hook is `start` pinned to a commit, audited.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/adapters/clock.js';
+import type { Database } from '../../../src/adapters/db/open.js';
+import { auditLog } from '../../../src/adapters/db/schema.js';
 import { createGitRepo } from '../../../src/adapters/git/repo.js';
 import { handleDeployHook, newestRelease, signBody } from '../../../src/adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../../../src/adapters/http/server.js';
-import type { StartOptions, Upgrades } from '../../../src/engine/api.js';
-import type { Actor, Plan } from '../../../src/engine/types.js';
-import { ActiveUpgradeExistsError } from '../../../src/errors.js';
+import { createDispatcher } from '../../../src/bot/dispatch.js';
+import type { Upgrades } from '../../../src/engine/api.js';
+import type { Actor } from '../../../src/engine/types.js';
+import { createUpgrades } from '../../../src/engine/upgrades.js';
 import { openstackConfig } from '../../support/config.js';
+import { openTestDatabase } from '../../support/db.js';
 import { buildRangeRepo } from '../../support/git.js';
-import { snapshotOf } from '../../support/snapshot.js';
 
 const SECRET = 'the-webhook-secret';
-
-/** The engine's `Upgrades` port as the hook sees it: records each start, refuses a second one. */
-function recordingUpgrades() {
-  const started: Array<{ actor: Actor; release: string; options: StartOptions }> = [];
-  const refuse = (): never => {
-    throw new Error('the deploy hook only starts upgrades');
-  };
-  const upgrades: Upgrades = {
-    async start(actor, release, options) {
-      if (started.length > 0) throw new ActiveUpgradeExistsError(options.environment ?? '', 1);
-      started.push({ actor, release, options });
-      const plan: Plan = {
-        environment: options.environment ?? '',
-        release,
-        from: 'grizzly',
-        commit: options.commit,
-        fromCommit: undefined,
-        pinned: true,
-        strategy: {
-          kind: 'all-at-once',
-          batch: 1,
-          waves: [],
-          maxFailures: 0,
-          maxUnavailable: undefined,
-          soakMs: 0,
-          auto: true,
-          concurrency: 1,
-        },
-        order: [],
-        waves: [],
-        skipped: [],
-        skew: [],
-      };
-      return snapshotOf(plan, 41);
-    },
-    plan: refuse,
-    step: refuse,
-    status: refuse,
-    pause: refuse,
-    resume: refuse,
-    rollback: refuse,
-    abort: refuse,
-    retry: refuse,
-    skip: refuse,
-    ack: refuse,
-  };
-  return { upgrades, started };
-}
 
 let root: string;
 let shas: string[];
 let server: Server;
 let url: string;
+let database: Database;
+let upgrades: Upgrades;
 const config = openstackConfig();
-const recorder = recordingUpgrades();
+const audit = () =>
+  database.db
+    .select({
+      actor: auditLog.actorId,
+      platform: auditLog.actorPlatform,
+      command: auditLog.command,
+      args: auditLog.args,
+      outcome: auditLog.outcome,
+      upgradeId: auditLog.upgradeId,
+    })
+    .from(auditLog)
+    .orderBy(asc(auditLog.id));
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'drover-hook-'));
   shas = (await buildRangeRepo(join(root, 'deploy'), 3, 2, 'nova-compute')).shas;
   const commits = createGitRepo(join(root, 'deploy'));
+  database = await openTestDatabase();
+  upgrades = createUpgrades({ config, store: database.store, clock: systemClock, refs: commits });
+  const dispatcher = createDispatcher({ upgrades, store: database.store, config });
   server = createHttpServer({
     deploy: (rawBody, signature) =>
-      handleDeployHook({ rawBody, signature, secret: SECRET, upgrades: recorder.upgrades, commits, config }),
+      handleDeployHook({ rawBody, signature, secret: SECRET, dispatcher, commits, config }),
     health: async () => [],
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
@@ -84,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  await database?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -105,7 +81,8 @@ describe('POST /hooks/deploy', () => {
       status: 401,
       body: { error: expect.stringMatching(/X-Drover-Signature/) },
     });
-    expect(recorder.started).toEqual([]);
+    expect(await database.store.active()).toEqual([]);
+    expect(await audit()).toEqual([]);
   });
 
   it('answers 400 with the reason for a bad body, an unknown environment or commit', async () => {
@@ -126,31 +103,59 @@ describe('POST /hooks/deploy', () => {
     }
     const notJson = '{"environment":';
     expect(await post(notJson, signBody(SECRET, notJson))).toMatchObject({ status: 400 });
-    expect(recorder.started).toEqual([]);
+    expect(await database.store.active()).toEqual([]);
+    expect(await audit()).toEqual([]);
   });
 
-  it("starts an upgrade of the newest release for the full sha with the environment's strategy, as the deploy hook, superseding an earlier deploy: 202", async () => {
+  it("starts an upgrade of the newest release for the full sha with the environment's strategy, as the deploy hook, audited: 202", async () => {
     const body = JSON.stringify({ environment: 'lab', commit: shas[1]!.slice(0, 10) });
     const answer = await post(body, signBody(SECRET, body));
+    const [active] = await database.store.active();
     expect(answer).toEqual({
       status: 202,
-      body: { upgrade: 41, environment: 'lab', release: 'icehouse', commit: shas[1] },
+      body: { upgrade: active?.id, environment: 'lab', release: 'icehouse', commit: shas[1] },
     });
-    expect(recorder.started).toEqual([
+    expect(active).toMatchObject({
+      environment: 'lab',
+      release: 'icehouse',
+      startedBy: 'deploy hook',
+      plan: { commit: shas[1], pinned: true, strategy: { kind: 'rolling' } },
+    });
+    expect(await audit()).toEqual([
       {
-        actor: { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' },
-        release: 'icehouse',
-        options: { environment: 'lab', commit: shas[1], supersede: true },
+        actor: 'webhook:deploy',
+        platform: 'webhook',
+        command: 'start',
+        args: { verb: 'start', release: 'icehouse', env: 'lab', commit: shas[1], supersede: true },
+        outcome: 'ok',
+        upgradeId: active?.id,
       },
     ]);
     expect(newestRelease(config)).toBe('icehouse');
   });
 
-  it("passes the engine's refusal on as 409 (an upgrade is already active)", async () => {
+  it('a second deploy supersedes the first (202); a deploy during an operator’s upgrade is refused (409), audited', async () => {
+    const [first] = await database.store.active();
     const body = JSON.stringify({ environment: 'lab', commit: shas[2] });
     const answer = await post(body, signBody(SECRET, body));
-    expect(answer.status).toBe(409);
-    expect(String(answer.body.error)).toMatch(/already has an active upgrade/);
-    expect(recorder.started).toHaveLength(1);
+    expect(answer.status).toBe(202);
+    const [second] = await database.store.active();
+    expect(second?.id).not.toBe(first?.id);
+    expect((await database.store.load(first!.id))?.upgrade).toMatchObject({
+      state: 'superseded',
+      reason: expect.stringMatching(/^superseded by the deploy of [0-9a-f]{7} by deploy hook/),
+    });
+
+    const ops: Actor = { id: 'cli:ops@test', platform: 'cli', name: 'ops' };
+    await upgrades.abort(ops, { environment: 'lab' });
+    await upgrades.start(ops, 'havana', { environment: 'lab' });
+    const refused = await post(body, signBody(SECRET, body));
+    expect(refused.status).toBe(409);
+    expect(String(refused.body.error)).toMatch(/already has an active upgrade/);
+    expect((await audit()).at(-1)).toMatchObject({
+      actor: 'webhook:deploy',
+      command: 'start',
+      outcome: expect.stringMatching(/^refused: environment lab already has an active upgrade/),
+    });
   });
 });
