@@ -83,7 +83,7 @@ function defineUpgrade(program: Command, io: Io, exit: (code: number) => void): 
     command
       .option(
         '--wait',
-        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 1 failed, paused or aborted',
+        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 3 completed with failures, 1 failed, paused or aborted',
       )
       .option('--json', 'print the upgrade(s) as JSON (docs/json.md)')
       .option(

@@ -2,7 +2,7 @@
 // service it comes `after`), newest wave first within a service, newest unit first within a
 // wave, concurrency and `maxUnavailable` holding.
 import { type DecideContext, dependentsOf } from './context.js';
-import { type Dispatch, fullRoles, holdsNode, isActive, markDown, unavailableByRole } from './dispatch.js';
+import { type Dispatch, fullRoles, isActive, markDown, unavailableByRole } from './dispatch.js';
 import type { Draft } from './draft.js';
 import { rollbackHookGate } from './hook-steps.js';
 import type { Observations } from './observe.js';
@@ -33,10 +33,9 @@ export function rollBack(
   }
   const all = [...draft.units.values()];
   let capacity = draft.snapshot.upgrade.plan.strategy.concurrency - all.filter(isActive).length;
-  const down = unavailableByRole(
-    all.filter((unit) => holdsNode(unit)),
-    context,
-  );
+  // Only what is in flight counts against maxUnavailable here: a failed node is out of service
+  // already, and rolling it back is what brings it back (counting it would stop the rollback).
+  const down = unavailableByRole(all.filter(isActive), context);
   const queued = scoped
     .filter((unit) => unit.state === 'rolling_back' && unit.phase === null)
     .sort((a, b) => b.wave - a.wave || (b.startedSeq ?? 0) - (a.startedSeq ?? 0));

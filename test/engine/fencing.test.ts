@@ -65,7 +65,7 @@ describe.each(backends().filter((b) => b === 'postgres'))('fencing on %s', () =>
       computes: 3,
       strategy: '{ kind: rolling, batch: 2, auto: true, soak: 0s }',
       concurrency: 2,
-      phases: { upgrade: 'sleep 1; sh bin/upgrade {{service}} {{commit}}' },
+      phases: { upgrade: 'sleep 5; sh bin/upgrade {{service}} {{commit}}' },
     });
     for (const node of lab.fleet.nodes) lab.fleet.behave(node.name, { slowMs: 300 });
     const db = await freshMigratedPostgres();
@@ -78,7 +78,11 @@ describe.each(backends().filter((b) => b === 'postgres'))('fencing on %s', () =>
 
     const holder = driver(lab, viaProxy.toString(), 'holder', 'start');
     const [, id] = await holder.line(/upgrade (\d+)/);
-    // Freeze the holder's database while its first units are between phases.
+    // The next driver is up and waiting for the lease before the stall begins.
+    const next = driver(lab, db.url, 'next', id!);
+    await next.line(/upgrade \d+/);
+    // Freeze the holder's database as its first units start draining: their `upgrade` (5 s)
+    // starts in time and outlasts the lease; the next driver must not run it again.
     const drains = () =>
       lab!.fleet.nodes.reduce(
         (n, node) => n + lab!.fleet.commands(node.name).filter((c) => c.includes('bin/drain')).length,
@@ -87,7 +91,6 @@ describe.each(backends().filter((b) => b === 'postgres'))('fencing on %s', () =>
     expect(await until(() => drains() > 0, 60_000)).toBe(true);
     proxy.freeze();
 
-    const next = driver(lab, db.url, 'next', id!);
     const finished = await next.done;
     expect(finished.out).toContain('state completed');
     proxy.thaw();

@@ -24,8 +24,8 @@ interface NodeState {
   drained: boolean;
   /** `upgrade` runs that deployed the target. */
   upgrades: number;
-  /** `upgrade` runs started here, counted per attempt of the behaviour. */
-  attempts: number;
+  /** Runs of each phase so far: behaviours that fail `until` runs pass from the next. */
+  runs: Partial<Record<Phase, number>>;
 }
 
 export class Violation extends Error {
@@ -75,7 +75,7 @@ export class Sim {
     this.nodes = fleet.nodes;
     this.classify = versionClassifier(this.config, undefined);
     for (const [key, version] of Object.entries(spec.version))
-      this.state.set(key, { version, drained: false, upgrades: 0, attempts: 0 });
+      this.state.set(key, { version, drained: false, upgrades: 0, runs: {} });
     let seq = 0;
     this.snapshot = {
       upgrade: {
@@ -258,6 +258,8 @@ export class Sim {
     const key = `${service}@${node}`;
     const state = this.state.get(key)!;
     const behaviour = this.spec.behaviour[key] ?? { kind: 'ok' };
+    const runs = (state.runs[phase] ?? 0) + 1;
+    state.runs[phase] = runs;
     switch (phase) {
       case 'version':
         return ok(`${state.version}\n`);
@@ -267,18 +269,14 @@ export class Sim {
       case 'upgrade': {
         if (!['grizzly', 'havana'].includes(state.version))
           throw new Violation('no unit upgraded across a release it skips', `${key} runs ${state.version}`);
-        state.attempts += 1;
-        if (behaviour.kind === 'upgrade-fails' && state.attempts <= behaviour.until)
-          return fail(2, 'package conflict');
+        if (behaviour.kind === 'upgrade-fails' && runs <= behaviour.until) return fail(2, 'package conflict');
         state.upgrades += 1;
         state.version = 'havana';
         return ok();
       }
       case 'health': {
-        state.attempts += 1;
-        if (behaviour.kind === 'drops-in-health' && state.attempts <= behaviour.until) return dropped();
-        if (behaviour.kind === 'health-fails' && state.attempts <= behaviour.until)
-          return fail(1, 'not responding');
+        if (behaviour.kind === 'drops-in-health' && runs <= behaviour.until) return dropped();
+        if (behaviour.kind === 'health-fails' && runs <= behaviour.until) return fail(1, 'not responding');
         return ok();
       }
       case 'undrain':
