@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSshRunner } from '../../src/adapters/ssh/runner.js';
 import { statusJson } from '../../src/cli/json.js';
+import { createAttributor } from '../../src/engine/attribution.js';
 import { type Lab, OPS, startLab } from '../support/lab.js';
 
 /** The shared log of a lab's nodes. */
@@ -50,7 +52,9 @@ const SERVICES = (logPath: string, preExtra = '') => {
 const PRECHECK = (logPath: string) =>
   `hooks:\n  precheck: "if [ -f fail-precheck ]; then echo disk full on {{node}} >&2; exit 3; fi; echo precheck {{node}} >> ${logPath}"\n`;
 
-async function lab(options: { strategy?: string; preExtra?: string } = {}): Promise<Lab> {
+async function lab(
+  options: { strategy?: string; preExtra?: string; attribute?: boolean } = {},
+): Promise<Lab> {
   const path = join(mkdtempSync(join(tmpdir(), 'drover-timeline-')), 'timeline.log');
   const started = await startLab({
     controllers: 2,
@@ -58,6 +62,12 @@ async function lab(options: { strategy?: string; preExtra?: string } = {}): Prom
     strategy: options.strategy ?? '{ kind: rolling, batch: 1, auto: true, soak: 0s }',
     services: SERVICES(path, options.preExtra),
     extra: PRECHECK(path),
+    ...(options.attribute
+      ? {
+          attributor: ({ config, commits }) =>
+            createAttributor({ config, commits, runner: createSshRunner({ ssh: config.ssh, redact: [] }) }),
+        }
+      : {}),
   });
   logs.set(started, path);
   return started;
@@ -175,7 +185,10 @@ describe('the choreography of an upgrade, over SSH', { timeout: 180_000 }, () =>
   });
 
   it('a failing pre hook pauses the upgrade with a hook failure; `retry hook` continues', async () => {
-    current = await lab({ preExtra: 'test ! -f fail-pre || { echo expand failed >&2; exit 4; }; ' });
+    current = await lab({
+      preExtra: 'test ! -f fail-pre || { echo expand failed >&2; exit 4; }; ',
+      attribute: true,
+    });
     writeFileSync(join(current.fleet.dirOf('ctl-1'), 'fail-pre'), '');
     const started = await current.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
     const paused = await current.engine.drive(started.upgrade.id);
@@ -193,6 +206,13 @@ describe('the choreography of an upgrade, over SSH', { timeout: 180_000 }, () =>
       }),
     ]);
     expect(paused.failures[0]?.outputTail).toContain('expand failed');
+    // Not bisected: the suspects are the release's commits touching keystone's paths.
+    expect(paused.failures[0]?.culprit?.how).toBe('suspects');
+    expect(paused.failures[0]?.culprit?.suspects.map((commit) => commit.subject)).toEqual([
+      'keystone: havana release notes',
+      'keystone: pki tokens',
+      'keystone: token cache defaults for havana',
+    ]);
     expect(paused.units.every((unit) => unit.state === 'pending')).toBe(true);
     await expect(current.engine.upgrades.resume(OPS, { environment: 'lab' })).rejects.toThrow(/retry hook/);
 
