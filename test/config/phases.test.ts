@@ -67,7 +67,7 @@ describe('per-service phases and hooks', () => {
     [
       'a service phase',
       EXAMPLE_CONFIG.replace('upgrade-compute {{commit}}', 'upgrade-compute {{comit}}'),
-      /^drover\.yaml:20:\d+: services\.nova-compute\.phases\.upgrade: unknown template value \{\{comit\}\}/,
+      /^drover\.yaml:\d+:7: services\.nova-compute\.phases\.upgrade: unknown template value \{\{comit\}\}/,
     ],
     [
       'a hook',
