@@ -6,7 +6,8 @@ import type { Store } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
 import { DroverError, RefusedError, UsageError } from '../errors.js';
 import { type ActorContext, mayRun } from './auth.js';
-import { type CommandRequest, helpText, parseCommand, VERB_TABLE } from './grammar.js';
+import { type CommandRequest, helpText, parseCommand, usageOf, VERB_TABLE } from './grammar.js';
+import { checkCommandLine, cleanDeep, cleanText } from './input.js';
 import { describeSnapshot, planTable } from './render/text.js';
 
 export interface Reply {
@@ -22,6 +23,8 @@ export interface DispatcherDeps {
   config: Config;
   /** Posts the environment's digest now (`/upgrade digest`). */
   digest?: (environment: string | undefined) => Promise<string>;
+  /** An unexpected error (a bug, the database gone): logged with its stack; the user gets one line. */
+  onError?: (error: unknown) => void;
 }
 
 export interface Dispatcher {
@@ -36,7 +39,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     args: Record<string, unknown>,
     outcome: string,
     upgradeId?: number,
-  ) => store.audit({ actor, command, args, outcome, upgradeId: upgradeId ?? null });
+  ) =>
+    store.audit({
+      actor,
+      command: cleanText(command),
+      args: asRecord(cleanDeep(args)),
+      outcome: cleanText(outcome),
+      upgradeId: upgradeId ?? null,
+    });
 
   /** Retry or skip every node of a failure; nodes the verb no longer applies to are named. */
   async function everyNodeOf(
@@ -141,10 +151,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     async handle(caller, input, context = {}) {
-      const actor = withPersonName(config, caller);
+      const named = withPersonName(config, caller);
+      const actor = { ...named, id: cleanText(named.id), name: cleanText(named.name) };
       let request: CommandRequest;
       try {
-        request = typeof input === 'string' ? parseCommand(input) : input;
+        if (typeof input === 'string') checkCommandLine(input, usageOf(undefined));
+        request = typeof input === 'string' ? parseCommand(input) : cleanRequest(input);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         // Malformed input changes nothing, but who tried what is still on record.
@@ -181,7 +193,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await audit(actor, request.verb, args, 'ok', result.upgradeId);
         return { text: result.text, ephemeral: result.ephemeral ?? false, ok: true };
       } catch (error) {
-        if (!(error instanceof DroverError)) throw error;
+        if (!(error instanceof DroverError)) {
+          // The stack goes to the log; the user gets one line and nothing was done by halves.
+          if (!deps.onError) throw error;
+          deps.onError(error);
+          return {
+            text: `drover failed to ${request.verb}: ${oneLine(error)} (details are in drover's log)`,
+            ephemeral: true,
+            ok: false,
+          };
+        }
         await audit(actor, request.verb, args, `refused: ${error.message}`);
         return { text: error.message, ephemeral: true, ok: false };
       }
@@ -200,4 +221,20 @@ export function withPersonName(config: Config, actor: Actor): Actor {
     (p) => (platform === 'slack' && p.slack === id) || (platform === 'discord' && p.discord === id),
   );
   return person?.name ? { ...actor, name: person.name } : actor;
+}
+
+/** A request built by a platform (a button, a thread reply): free text cleaned for the store. */
+function cleanRequest(request: CommandRequest): CommandRequest {
+  return 'note' in request && request.note !== undefined
+    ? { ...request, note: cleanText(request.note) }
+    : request;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').slice(0, 200);
 }

@@ -148,14 +148,15 @@ export function parseCommand(text: string): CommandRequest {
   if (verb === 'help') return rest[0] ? { verb, topic: rest[0] } : { verb };
 
   const positional: string[] = [];
-  const raw: Record<string, unknown> = {};
+  // A map, so that `__proto__=…` or `constructor=…` is an unknown option like any other.
+  const raw = new Map<string, unknown>();
   for (const word of rest) {
     const eq = word.indexOf('=');
-    if (eq > 0) raw[word.slice(0, eq)] = word.slice(eq + 1);
-    else if (word === 'auto') raw.auto = true;
+    if (eq > 0) raw.set(word.slice(0, eq), word.slice(eq + 1));
+    else if (word === 'auto') raw.set('auto', true);
     else positional.push(word);
   }
-  const parsed = options.safeParse(raw);
+  const parsed = options.safeParse(Object.fromEntries(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');

@@ -2,6 +2,7 @@
 // dumb terminal and in a pipe (plain lines, commands echoed) so it can be scripted.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { linesOf } from '../adapters/console/lines.js';
 import { createConsoleSession, personActor } from '../adapters/console/session.js';
 import type { Io } from '../cli.js';
 import { startConsoleApp } from './console-app.js';
@@ -49,6 +50,10 @@ export async function runLines(
   session: { prompt: string; handleLine(line: string): Promise<boolean> },
   interactive: boolean,
 ): Promise<void> {
+  if (!interactive) {
+    for await (const line of linesOf(process.stdin)) if (!(await session.handleLine(line))) break;
+    return;
+  }
   const rl = createInterface({
     input: process.stdin,
     output: interactive ? process.stdout : undefined,

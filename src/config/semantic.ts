@@ -1,5 +1,6 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
+import { own } from '../engine/lookup.js';
 import { unknownPlaceholders } from '../engine/template.js';
 import type { PathKey } from './load.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
@@ -77,8 +78,8 @@ export function findCycle(services: Config['services']): string[] | undefined {
     if (state.get(service) === 'visiting') return [...stack.slice(stack.indexOf(service)), service];
     state.set(service, 'visiting');
     stack.push(service);
-    for (const dependency of services[service]?.after ?? []) {
-      if (!(dependency in services)) continue;
+    for (const dependency of own(services, service)?.after ?? []) {
+      if (!Object.hasOwn(services, dependency)) continue;
       const cycle = visit(dependency);
       if (cycle) return cycle;
     }
