@@ -7,6 +7,7 @@ import { systemClock } from '../adapters/clock.js';
 import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
+import { guardedDeploy } from '../adapters/http/webhook-auth.js';
 import { createSlackApp } from '../adapters/slack/app.js';
 import { createDispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
@@ -159,15 +160,18 @@ export async function startServe(
   const server = createHttpServer({
     slack: slack?.handle,
     deploy: settings.DROVER_WEBHOOK_SECRET
-      ? (rawBody, signature) =>
-          handleDeployHook({
-            rawBody,
-            signature,
-            secret: settings.DROVER_WEBHOOK_SECRET!,
-            upgrades: runtime.engine.upgrades,
-            commits: runtime.commits,
-            config,
-          })
+      ? guardedDeploy({
+          secret: settings.DROVER_WEBHOOK_SECRET,
+          now: () => clock.now(),
+          firstSeen: (id, now) => db.dedup.firstSeen('webhook', id, now),
+          handle: (rawBody) =>
+            handleDeployHook({
+              rawBody,
+              upgrades: runtime.engine.upgrades,
+              commits: runtime.commits,
+              config,
+            }),
+        })
       : undefined,
     health: async () =>
       [...ready]

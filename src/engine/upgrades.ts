@@ -6,12 +6,15 @@ import type { StartOptions, Target, Upgrades } from './api.js';
 import { own } from './lookup.js';
 import { environmentOf, makePlan } from './plan.js';
 import type { Clock, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import { checkProvenance } from './provenance.js';
 import type { Actor, Plan } from './types.js';
 import { applyVerb, type VerbRequest } from './verbs.js';
 
 /** Resolves release refs to commits (the deploy repository). */
 export interface RefResolver {
   resolve(ref: string): Promise<string>;
+  /** Whether `sha` is reachable from `ref` (checks a pinned commit's provenance when given). */
+  contains?(ref: string, sha: string): Promise<boolean>;
 }
 
 export interface UpgradesDeps {
@@ -48,6 +51,21 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     const fromRef = from ? own(config.releases.named, from)?.ref : undefined;
     const fromCommit = fromRef ? await resolve(fromRef) : undefined;
     const versions = await store.versions(environment);
+    if (options.commit && commit && deps.refs?.contains) {
+      const git = {
+        resolve: deps.refs.resolve.bind(deps.refs),
+        contains: deps.refs.contains.bind(deps.refs),
+      };
+      const running = [...versions.values()].flatMap((services) => [...services.values()]);
+      await checkProvenance(git, {
+        config,
+        release,
+        ref: spec.ref,
+        commit,
+        running,
+        allowDowngrade: options.allowDowngrade === true,
+      });
+    }
     return makePlan({ config, environment, release, options, versions, commit, fromCommit });
   }
 

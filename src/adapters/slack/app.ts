@@ -11,6 +11,7 @@ import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
+import { guardSlackRequest } from './guard.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackAppOptions {
@@ -155,7 +156,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     transport: createSlackTransport(app.client),
     handle: (req, res) => {
-      if (http) http.requestListener(req, res);
+      if (http)
+        guardSlackRequest(
+          req,
+          res,
+          { signingSecret: options.signingSecret, now: () => options.clock.now() },
+          http.requestListener,
+        );
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
     },
     async ready() {

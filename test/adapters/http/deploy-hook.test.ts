@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo } from '../../../src/adapters/git/repo.js';
-import { handleDeployHook, newestRelease, signBody } from '../../../src/adapters/http/deploy-hook.js';
+import { handleDeployHook, newestRelease } from '../../../src/adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../../../src/adapters/http/server.js';
+import { guardedDeploy, signDelivery } from '../../../src/adapters/http/webhook-auth.js';
 import type { StartOptions, Upgrades } from '../../../src/engine/api.js';
 import type { Actor, Plan } from '../../../src/engine/types.js';
 import { ActiveUpgradeExistsError } from '../../../src/errors.js';
@@ -69,14 +70,23 @@ let server: Server;
 let url: string;
 const config = openstackConfig();
 const recorder = recordingUpgrades();
+const seen = new Set<string>();
+let deliveries = 0;
+const now = () => String(Math.floor(Date.now() / 1000));
+/** Signs a body as a sender does: the timestamp and the raw body. */
+const signBody = (secret: string, body: string, timestamp = now()) => signDelivery(secret, timestamp, body);
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'drover-hook-'));
   shas = (await buildRangeRepo(join(root, 'deploy'), 3, 2, 'nova-compute')).shas;
   const commits = createGitRepo(join(root, 'deploy'));
   server = createHttpServer({
-    deploy: (rawBody, signature) =>
-      handleDeployHook({ rawBody, signature, secret: SECRET, upgrades: recorder.upgrades, commits, config }),
+    deploy: guardedDeploy({
+      secret: SECRET,
+      now: () => new Date(),
+      firstSeen: async (id) => !seen.has(id) && Boolean(seen.add(id)),
+      handle: (rawBody) => handleDeployHook({ rawBody, upgrades: recorder.upgrades, commits, config }),
+    }),
     health: async () => [],
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
@@ -87,8 +97,14 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function post(body: string, signature: string | undefined) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+async function post(body: string, signature: string | undefined, extra: Record<string, string> = {}) {
+  deliveries += 1;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-drover-timestamp': now(),
+    'x-drover-delivery': `d-${deliveries}`,
+    ...extra,
+  };
   if (signature !== undefined) headers['x-drover-signature'] = signature;
   const response = await fetch(url, { method: 'POST', body, headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
