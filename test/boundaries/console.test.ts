@@ -10,7 +10,7 @@ import { type Lab, startLab } from '../support/lab.js';
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname;
 
-export function droverChild(
+function droverChild(
   args: string[],
   options: { input: string; cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<{ code: number | null; out: string; err: string }> {
