@@ -1,7 +1,8 @@
 // `drover validate [--config F] [--reach]`
 
 import type { Io } from '../cli.js';
-import { loadConfig } from '../config/load.js';
+import { dotted, loadConfig } from '../config/load.js';
+import { configWarnings } from '../config/warnings.js';
 import { flagValue } from './args.js';
 import { checkReach } from './reach.js';
 import { summarize } from './validate.js';
@@ -15,6 +16,8 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   }
   const { config, file } = loadConfig(io.env, flagValue(args, '--config'));
   io.out(summarize(config, file));
+  for (const warning of configWarnings(config))
+    io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
   if (!args.includes('--reach')) return 0;
   const problems = await checkReach(config, io);
   if (problems.length === 0) {

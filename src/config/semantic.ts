@@ -3,6 +3,7 @@
 import { own } from '../engine/lookup.js';
 import { unknownPlaceholders } from '../engine/template.js';
 import type { PathKey } from './load.js';
+import { cronProblem, timezoneProblem } from './schedule-check.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
 
 export interface SemanticIssue {
@@ -140,6 +141,12 @@ function environmentIssues(config: Config): SemanticIssue[] {
     });
     if (env.canary !== undefined && !names.has(env.canary)) {
       issues.push({ path: ['environments', envName, 'canary'], message: `unknown node "${env.canary}"` });
+    }
+    if (env.digest) {
+      const zone = timezoneProblem(env.digest.timezone);
+      if (zone) issues.push({ path: ['environments', envName, 'digest', 'timezone'], message: zone });
+      const cron = cronProblem(env.digest.cron, zone ? 'UTC' : env.digest.timezone);
+      if (cron) issues.push({ path: ['environments', envName, 'digest', 'cron'], message: cron });
     }
     const strategy = { ...config.strategy, ...env.strategy };
     if (strategy.kind === 'waves' && !strategy.waves) {

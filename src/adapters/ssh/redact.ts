@@ -1,8 +1,10 @@
 // Redaction before any output leaves the SSH adapter: the values of drover's own secret
 // environment variables, the secret shapes of secret-rules.ts, and the config's `redact:`
 // patterns. The config's patterns are checked for nested quantifiers when the config is
-// loaded and run here line by line, at most MAX_LINE characters at a time, so that even a
-// pattern that slipped through stays bounded.
+// loaded (src/config/regex-check.ts) and run here in a V8 context with a time limit: a pattern
+// that still backtracks for long withholds the output (fails closed) instead of blocking the
+// process.
+import { createContext, runInContext } from 'node:vm';
 import { REDACTED, SECRET_RULES } from './secret-rules.js';
 
 /** drover's own secrets: their values never appear in output, whatever their shape. */
@@ -16,7 +18,9 @@ export const SECRET_ENV = [
   'DATABASE_URL',
 ] as const;
 
-const MAX_LINE = 4096;
+/** How long the config's patterns may take over one output. */
+const USER_PATTERNS_MS = 250;
+export const WITHHELD = '[output withheld: a redact: pattern of the config took too long over it]';
 
 /** The secret values of an environment: each variable's value, DATABASE_URL's password. */
 export function ownSecrets(env: NodeJS.ProcessEnv): string[] {
@@ -47,7 +51,7 @@ export function createRedactor(
   patterns: string[],
   secrets: string[] = ownSecrets(process.env),
 ): (text: string) => string {
-  const extra = patterns.map((pattern) => new RegExp(pattern, 'g'));
+  const extra = patterns.length > 0 ? userPatterns(patterns) : undefined;
   return (text) => {
     let out = text;
     for (const secret of secrets) out = out.split(secret).join(REDACTED);
@@ -57,24 +61,30 @@ export function createRedactor(
         ? out.replace(rule.pattern, (match, ...groups) => replace(match, ...groups.filter(isString)))
         : out.replace(rule.pattern, REDACTED);
     }
-    if (extra.length > 0)
-      out = out
-        .split('\n')
-        .map((line) => userRedact(line, extra))
-        .join('\n');
-    return out;
+    return extra ? extra(out) : out;
   };
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-function userRedact(line: string, patterns: RegExp[]): string {
-  let out = '';
-  for (let start = 0; start < line.length || start === 0; start += MAX_LINE) {
-    let piece = line.slice(start, start + MAX_LINE);
-    for (const regex of patterns) piece = piece.replace(regex, REDACTED);
-    out += piece;
-    if (line.length === 0) break;
-  }
-  return out;
+/** The config's patterns, compiled once in their own context and run there with a time limit. */
+function userPatterns(patterns: string[]): (text: string) => string {
+  const context = createContext({ patterns, marker: REDACTED, input: '' });
+  runInContext(
+    `const compiled = patterns.map((p) => new RegExp(p, 'g'));
+     function redact(text) { let out = text; for (const r of compiled) out = out.replace(r, marker); return out; }`,
+    context,
+  );
+  return (text) => {
+    context.input = text;
+    try {
+      const out: unknown = runInContext('redact(input)', context, { timeout: USER_PATTERNS_MS });
+      return typeof out === 'string' ? out : WITHHELD;
+    } catch {
+      // ERR_SCRIPT_EXECUTION_TIMEOUT: the pattern backtracked for too long. Withheld, not shown.
+      return WITHHELD;
+    } finally {
+      context.input = '';
+    }
+  };
 }
