@@ -10,6 +10,7 @@ import {
   snowflake,
   threadJson,
 } from './fake-discord-payloads.js';
+import { discordErrors } from './platform-rules.js';
 
 export interface FakeInteraction {
   id: string;
@@ -43,6 +44,12 @@ export function route(
   const { applicationId, guildId, botUser, channels, commands, interactions, dispatch } = state;
   const port = state.port();
   const [first, a, b, c, d] = parts;
+  // Over-limit message bodies are refused as Discord refuses them: 400, code 50035.
+  const writes = (first === 'channels' && b === 'messages' && !d) || first === 'webhooks';
+  const message = first === 'interactions' ? (body.data as Record<string, unknown> | undefined) : body;
+  const invalid =
+    (writes || first === 'interactions') && method !== 'GET' && message ? discordErrors(message) : undefined;
+  if (invalid) return [400, { code: 50035, message: 'Invalid Form Body', errors: invalid }];
   if (first === 'gateway' && a === 'bot')
     return [
       200,

@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { slackErrors } from './platform-rules.js';
 
 export interface SlackMessage {
   channel: string;
@@ -61,7 +62,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
       ? JSON.parse(raw || '{}')
       : Object.fromEntries(new URLSearchParams(raw));
-    for (const key of ['blocks', 'attachments'])
+    for (const key of ['blocks', 'attachments', 'metadata'])
       if (typeof body[key] === 'string') body[key] = JSON.parse(body[key] as string);
     calls.push({ method, body });
     const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -75,6 +76,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
         failure.retryAfter ? { 'retry-after': String(failure.retryAfter) } : {},
       );
+    // Over-limit messages are refused as Slack refuses them: ok:false, nothing posted.
+    const refused = method === 'chat.postMessage' || method === 'chat.update' ? slackErrors(body) : undefined;
+    if (refused) return answer(200, { ok: false, ...refused });
     switch (method) {
       case 'auth.test':
         return answer(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'drover' });

@@ -17,13 +17,14 @@ import { type ActorContext, mayRun } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
 import { VERB_TABLE } from '../../bot/grammar.js';
+import { clip, DISCORD, fitEscaped } from '../../bot/limits.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 import { systemClock } from '../clock.js';
 import { registerCommands, requestFromOptions } from './commands.js';
-import { parseCustomId } from './embeds.js';
+import { escapeCode, parseCustomId } from './embeds.js';
 import { createDiscordTransport } from './transport.js';
 
 export interface DiscordBotOptions {
@@ -88,12 +89,11 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const cache = (roles as { cache?: Map<string, unknown> } | undefined)?.cache;
     return cache ? [...cache.keys()] : [];
   };
-  const text = (reply: Reply) => {
-    const body = reply.text.includes('\n')
-      ? `\`\`\`\n${reply.text.replace(/```/g, 'ˋˋˋ')}\n\`\`\``
-      : reply.text;
-    return body.length > 2000 ? `${body.slice(0, 1990)}…` : body;
-  };
+  // A reply within Discord's content limit; a multi-line one in a code block that stays closed.
+  const text = (reply: Reply) =>
+    reply.text.includes('\n')
+      ? `\`\`\`\n${fitEscaped(reply.text, DISCORD.content - 8, escapeCode)}\n\`\`\``
+      : clip(reply.text, DISCORD.content);
   const NO_PINGS = { parse: [] as never[] };
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {

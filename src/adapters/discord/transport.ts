@@ -3,6 +3,7 @@
 // on Discord equals the message's id); thread replies go into their parent's thread. Rate
 // limits and outages become TransportErrors so the outbox retries them.
 import { type REST, Routes } from 'discord.js';
+import { clip, DISCORD } from '../../bot/limits.js';
 import type { OutgoingMessage } from '../../bot/model.js';
 import { type ChatTransport, type MessageRef, TransportError } from '../../bot/ports.js';
 import { toDiscordBody } from './embeds.js';
@@ -23,7 +24,7 @@ export function createDiscordTransport(options: DiscordTransportOptions): ChatTr
   const openThread = async (channel: string, messageId: string, name: string): Promise<string> => {
     try {
       const thread = (await rest.post(Routes.threads(channel, messageId), {
-        body: { name: name.slice(0, 100), auto_archive_duration: 10080 },
+        body: { name: clip(name, DISCORD.threadName), auto_archive_duration: 10080 },
       })) as { id: string };
       return thread.id;
     } catch (error) {

@@ -4,7 +4,7 @@
 import { webApi } from '@slack/bolt';
 import type { OutgoingMessage } from '../../bot/model.js';
 import { type ChatTransport, type MessageRef, TransportError } from '../../bot/ports.js';
-import { toBlocks } from './blocks.js';
+import { fallbackText, toBlocks } from './blocks.js';
 
 type WebClient = webApi.WebClient;
 
@@ -30,7 +30,7 @@ export function createSlackTransport(client: WebClient): ChatTransport {
     ): Promise<MessageRef> {
       const content = {
         channel: item.channel,
-        text: item.message.summary,
+        text: fallbackText(item.message),
         blocks: toBlocks(item.message) as never[],
       };
       try {

@@ -1,5 +1,6 @@
 // Fitting a message to a platform's limit: split its lines over several messages, and past a
 // number of parts truncate with a note — never a message the platform would reject.
+import { DISCORD, SLACK } from '../limits.js';
 import type { ChatMessage, Span } from '../model.js';
 
 export interface Limits {
@@ -11,10 +12,13 @@ export interface Limits {
   maxParts?: number;
 }
 
-/** Limits per platform: Slack's 3000-character section and 50-block message, Discord's 4096-character embed. */
+/**
+ * How a digest is split per platform (src/bot/limits.ts has the platforms' numbers): one Slack
+ * section's text and the blocks left after the title and footer; most of a Discord embed.
+ */
 export const PLATFORM_LIMITS = {
-  slack: { maxChars: 3000, maxLines: 45, maxParts: 4 },
-  discord: { maxChars: 3800, maxLines: 80, maxParts: 4 },
+  slack: { maxChars: SLACK.sectionText, maxLines: SLACK.blocks - 5, maxParts: 4 },
+  discord: { maxChars: DISCORD.description - 296, maxLines: 80, maxParts: 4 },
   console: { maxChars: 20_000, maxLines: 400, maxParts: 2 },
 } as const satisfies Record<string, Required<Limits>>;
 

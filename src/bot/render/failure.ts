@@ -2,6 +2,7 @@
 // edited as nodes join, as the culprit is found, and when someone acknowledges it.
 import type { Config } from '../../config/schema.js';
 import type { FailureRecord, UpgradeSnapshot } from '../../engine/ports.js';
+import { COMMON, clip, clipList, names } from '../limits.js';
 import type { ChatMessage, Span } from '../model.js';
 import { personFor } from '../people.js';
 
@@ -16,7 +17,7 @@ export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
         : 'the one commit this step deployed';
     return [
       { code: culprit.shortSha ?? culprit.sha.slice(0, 7) },
-      ` ${culprit.subject} — by `,
+      ` ${clip(culprit.subject ?? '', COMMON.subject)} — by `,
       { mention: author },
       ...(author.slack || author.discord ? [] : [` <${culprit.authorEmail}>`]),
       ` (${how})`,
@@ -28,13 +29,13 @@ export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
       .flatMap((s, i): Span[] => [
         ...(i > 0 ? ['; '] : []),
         { code: s.sha.slice(0, 7) },
-        ` ${s.subject} (`,
+        ` ${clip(s.subject, COMMON.subject)} (`,
         { mention: personFor(config.people, s.authorEmail, s.authorName) },
         ')',
       ]);
-    return [`suspects: `, ...list, ` — ${culprit.note}`];
+    return [`suspects: `, ...list, ` — ${clipList(culprit.note, COMMON.reason)}`];
   }
-  return [`unknown — ${culprit.note}`];
+  return [`unknown — ${clipList(culprit.note, COMMON.reason)}`];
 }
 
 export function failureMessage(
@@ -42,10 +43,11 @@ export function failureMessage(
   snapshot: UpgradeSnapshot,
   config: Config,
 ): ChatMessage {
-  const nodes = failure.nodes.join(', ');
+  // Names the first nodes and counts the rest: a field holds about 1,000 characters.
+  const nodes = names(failure.nodes, COMMON.field - 24);
   const acked = failure.ackedBy
     ? [
-        `acknowledged by ${failure.ackedBy} at ${failure.ackedAt?.toISOString().slice(11, 16)} UTC${failure.ackNote ? `: ${failure.ackNote}` : ''}`,
+        `acknowledged by ${failure.ackedBy} at ${failure.ackedAt?.toISOString().slice(11, 16)} UTC${failure.ackNote ? `: ${clip(failure.ackNote, COMMON.note)}` : ''}`,
       ]
     : [];
   const state =
@@ -58,7 +60,7 @@ export function failureMessage(
   const everyNode = `${snapshot.upgrade.id}:failure:${failure.id}`;
   const whichNodes = failure.nodes.length === 1 ? 'node' : `${failure.nodes.length} nodes`;
   return {
-    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${nodes} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
+    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${names(failure.nodes, COMMON.summary)} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
     title: [
       {
         bold: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${failure.nodes.length} node(s)`,

@@ -1,6 +1,7 @@
 // One line per engine event worth a thread reply: wave events under the upgrade message,
 // bisection progress and acks under the failure post.
 import type { EngineEvent, UpgradeSnapshot } from '../../engine/ports.js';
+import { COMMON, clip, clipList } from '../limits.js';
 import type { ChatMessage } from '../model.js';
 
 export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatMessage | undefined {
@@ -22,13 +23,13 @@ export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatM
       case 'upgrade.rolled_back':
       case 'upgrade.aborted':
       case 'upgrade.failed':
-        return `${event.type.slice(8).replace('_', ' ')}: ${d.reason ?? snapshot.upgrade.reason}`;
+        return `${event.type.slice(8).replace('_', ' ')}: ${clipList(String(d.reason ?? snapshot.upgrade.reason), COMMON.reason)}`;
       case 'bisect.progress':
-        return `${d.text}${d.node ? ` on ${d.node}` : ''}`;
+        return `${clip(String(d.text), COMMON.line)}${d.node ? ` on ${d.node}` : ''}`;
       case 'failure.acked':
-        return `acknowledged by ${d.name}${d.note ? `: ${d.note}` : ''}`;
+        return `acknowledged by ${d.name}${d.note ? `: ${clip(String(d.note), COMMON.note)}` : ''}`;
       case 'command':
-        return d.note ? String(d.note) : undefined;
+        return d.note ? clip(String(d.note), COMMON.line) : undefined;
       default:
         return undefined;
     }

@@ -1,5 +1,6 @@
 // The upgrade message: one per upgrade, edited in place as it progresses.
 import type { UpgradeSnapshot } from '../../engine/ports.js';
+import { COMMON, clip, clipList } from '../limits.js';
 import type { ChatMessage } from '../model.js';
 
 export function counts(snapshot: UpgradeSnapshot) {
@@ -39,7 +40,10 @@ export function upgradeMessage(snapshot: UpgradeSnapshot): ChatMessage {
     fields: [
       {
         label: 'State',
-        value: [upgrade.state.replace('_', ' '), ...(upgrade.reason ? [` — ${upgrade.reason}`] : [])],
+        value: [
+          upgrade.state.replace('_', ' '),
+          ...(upgrade.reason ? [` — ${clipList(upgrade.reason, COMMON.reason)}`] : []),
+        ],
       },
       {
         label: 'Strategy',
@@ -50,7 +54,7 @@ export function upgradeMessage(snapshot: UpgradeSnapshot): ChatMessage {
       { label: 'Wave', value: [waveText] },
     ],
     progress: c,
-    context: [`started by ${upgrade.startedBy}`],
+    context: [`started by ${clip(upgrade.startedBy, COMMON.line)}`],
     tone: TONE[upgrade.state] ?? 'info',
   };
 }
