@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { flagValue } from './cli/args.js';
+import { debugStack, EXIT_USAGE, isArgumentError, oneLine } from './cli/errors-out.js';
 import { summarize } from './cli/validate.js';
 import { ConfigError } from './config/errors.js';
 import { EXAMPLE_CONFIG } from './config/example.js';
@@ -78,7 +79,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 export function report(error: unknown, io: Io): number {
   if (error instanceof ConfigError) io.err(error.message);
   else if (error instanceof DroverError) io.err(`drover: ${error.message}`);
-  else io.err(`drover: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  else if (isArgumentError(error)) {
+    io.err(`drover: ${oneLine(error)} (drover --help lists the commands and their options)`);
+    return EXIT_USAGE;
+  } else {
+    io.err(`drover: ${oneLine(error)}`);
+    const stack = debugStack(error, io.env);
+    if (stack) io.err(stack);
+  }
   return 1;
 }
 

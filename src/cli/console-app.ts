@@ -5,6 +5,7 @@ import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
+import { debugStack } from './errors-out.js';
 import { digestScheduler, type Runtime } from './runtime.js';
 
 export interface ConsoleApp {
@@ -45,6 +46,11 @@ export async function startConsoleApp(
     store: db.store,
     config,
     digest: (env) => digests.postDigestNow(env),
+    // The user sees one line; the stack goes to the debug log.
+    onError: (error) => {
+      const stack = debugStack(error, process.env);
+      if (stack) process.stderr.write(`${stack}\n`);
+    },
   });
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);

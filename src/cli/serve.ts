@@ -96,6 +96,7 @@ export async function startServe(
     store: db.store,
     config,
     digest: (env) => digests.postDigestNow(env),
+    onError,
   });
   const workers: OutboxWorker[] = [];
   const ready = new Map<string, boolean>([['database', true]]);
