@@ -8,6 +8,7 @@ import { DroverError, RefusedError, UsageError } from '../errors.js';
 import { type ActorContext, mayRun } from './auth.js';
 import { type CommandRequest, helpText, parseCommand, usageOf, VERB_TABLE } from './grammar.js';
 import { checkCommandLine, cleanDeep, cleanText } from './input.js';
+import { originRefusal } from './origin.js';
 import { describeSnapshot, planTable } from './render/text.js';
 
 export interface Reply {
@@ -174,6 +175,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       const args = { ...request } as Record<string, unknown>;
       const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
+      const misplaced = originRefusal(config, context.origin, request, who !== 'anyone');
+      if (misplaced) {
+        await audit(actor, request.verb, args, `refused: ${misplaced}`);
+        return { text: misplaced, ephemeral: true, ok: false };
+      }
       if (!mayRun(config, actor, who, context)) {
         await audit(
           actor,

@@ -21,6 +21,8 @@ export interface SlackAppOptions {
   apiUrl?: string | undefined;
   /** An app-level token (`xapp-…`): Socket Mode instead of HTTP; `start()` connects. */
   appToken?: string | undefined;
+  /** The workspace drover serves (SLACK_TEAM_ID); default: the bot token's, from auth.test. */
+  teamId?: string | undefined;
   dispatcher: Dispatcher;
   outbox: Outbox;
   dedup: Dedup;
@@ -75,11 +77,31 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     platform: 'slack',
     name: name ?? id,
   });
-  const context: ActorContext = {};
   const report = (error: unknown) => options.onError?.(error);
+  let team = options.teamId;
+  const learnTeam = app.client.auth.test().then(
+    (answer) => {
+      team ??= typeof answer.team_id === 'string' ? answer.team_id : undefined;
+    },
+    (error: unknown) => report(error),
+  );
+  /** Where a request came from: its team and channel, a DM or not. */
+  const contextOf = (from: { team?: string | undefined; channel?: string | undefined }): ActorContext => ({
+    origin: {
+      platform: 'slack',
+      team: from.team,
+      expectedTeam: team,
+      channel: from.channel,
+      direct: from.channel?.startsWith('D') ?? false,
+    },
+  });
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
-    const work = dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context);
+    const work = dispatcher.handle(
+      actorOf(command.user_id, command.user_name),
+      command.text,
+      contextOf({ team: command.team_id, channel: command.channel_id }),
+    );
     const early = await Promise.race([
       work,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
@@ -102,10 +124,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       button.value ?? '',
     );
     if (!request) return;
+    const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
     const reply = await dispatcher.handle(
       actorOf(body.user.id, (body.user as { name?: string }).name),
       request,
-      context,
+      contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
     );
     if (!reply.ok || reply.ephemeral)
       await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
@@ -140,7 +163,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reply = await dispatcher.handle(
       actorOf(message.user, undefined),
       { verb: 'ack', failure: Number(failure), ...(note ? { note } : {}) },
-      context,
+      contextOf({ team: (body as { team_id?: string }).team_id, channel: message.channel }),
     );
     if (!reply.ok)
       await client.chat.postEphemeral({
@@ -167,6 +190,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
     async ready() {
       await app.client.auth.test();
+      await learnTeam;
     },
     async start() {
       if (socket) await socket.start();
