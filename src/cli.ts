@@ -1,106 +1,50 @@
-// `drover`: the command line. Routes a command to its module in src/cli/; those modules and
-// src/cli/runtime.ts are the only places that wire adapters to the engine and the bot.
-import { existsSync, writeFileSync } from 'node:fs';
+// `drover`: the command line. Every command is a module in src/cli/ (`*-command.ts`); those
+// modules and src/cli/runtime.ts are the only places that wire adapters to the engine and the bot.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { flagValue } from './cli/args.js';
-import { debugStack, EXIT_USAGE, isArgumentError, oneLine } from './cli/errors-out.js';
-import { summarize } from './cli/validate.js';
+import { CommanderError } from 'commander';
+import { debugStack, oneLine } from './cli/errors-out.js';
+import { EXIT_USAGE, type Io, processIo } from './cli/io.js';
+import { buildProgram } from './cli/program.js';
 import { ConfigError } from './config/errors.js';
-import { EXAMPLE_CONFIG } from './config/example.js';
-import { configPath, loadConfig } from './config/load.js';
-import { DroverError } from './errors.js';
+import { DroverError, UsageError } from './errors.js';
 
-export const USAGE = `drover — fleet upgrades in waves, steered from chat
-
-usage: drover <command> [options]
-
-commands:
-  init [--config F] [--force]     write a commented example drover.yaml
-  validate [--config F] [--reach] check the config (and with --reach: keys, refs, nodes over SSH)
-  plan <release> [--env E] [--strategy S] [--batch N] [--json]
-                                  dry run: the waves, the order, the version skew
-  upgrade <verb> … [--wait] [--json]
-                                  the chat verbs from the shell (drover upgrade help)
-  migrate                         apply database migrations (a second run is a no-op)
-  serve                           run Slack and/or Discord, the deploy webhook and /healthz
-  console [--as USER]             chat with drover in the terminal
-  demo [--interactive]            the whole product on this machine: no servers, no tokens
-  discord register                register the /upgrade command with Discord
-
-environment: DROVER_CONFIG (default drover.yaml), DATABASE_URL (default: embedded PGlite in .drover/),
-  PORT, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, DISCORD_TOKEN, DISCORD_APPLICATION_ID,
-  DISCORD_API_URL, DROVER_WEBHOOK_SECRET, DROVER_SSH_PASSPHRASE`;
-
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
+/** The package's version (package.json sits one level above both src/ and dist/). */
+export function droverVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return typeof manifest === 'object' && manifest !== null && 'version' in manifest
+    ? String(manifest.version)
+    : 'unknown';
 }
 
-const processIo: Io = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  env: process.env,
-};
-
-type Command = (args: string[], io: Io) => Promise<number>;
-
-const commands: Record<string, () => Promise<Command>> = {
-  init: async () => init,
-  validate: async () => (await import('./cli/validate-command.js')).validateCommand,
-  plan: async () => (await import('./cli/plan-command.js')).planCommand,
-  upgrade: async () => (await import('./cli/upgrade-command.js')).upgradeCommand,
-  migrate: async () => (await import('./cli/migrate-command.js')).migrateCommand,
-  console: async () => (await import('./cli/console-command.js')).consoleCommand,
-  demo: async () => (await import('./cli/demo-command.js')).demoCommand,
-  serve: async () => (await import('./cli/serve-command.js')).serveCommand,
-  discord: async () => (await import('./cli/discord-command.js')).discordCommand,
-};
-
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.out(USAGE);
-    return name === undefined ? 1 : 0;
-  }
-  const load = commands[name];
-  if (!load) {
-    io.err(`drover: unknown command "${name}"\n\n${USAGE}`);
-    return 1;
-  }
+  let code = 0;
+  const program = await buildProgram({ io, exit: (value) => (code = value) }, droverVersion());
   try {
-    return await (await load())(args, io);
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (error) {
+    // commander has printed the error and the usage line; help and --version end with 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     return report(error, io);
   }
 }
 
+/** What the user sees of an error: the fix for ours (coded errors), one line for the rest (the stack with LOG_LEVEL=debug). */
 export function report(error: unknown, io: Io): number {
+  if (error instanceof UsageError) {
+    io.err(`drover: ${error.message}`);
+    return EXIT_USAGE;
+  }
   if (error instanceof ConfigError) io.err(error.message);
   else if (error instanceof DroverError) io.err(`drover: ${error.message}`);
-  else if (isArgumentError(error)) {
-    io.err(`drover: ${oneLine(error)} (drover --help lists the commands and their options)`);
-    return EXIT_USAGE;
-  } else {
+  else {
     io.err(`drover: ${oneLine(error)}`);
     const stack = debugStack(error, io.env);
     if (stack) io.err(stack);
   }
   return 1;
-}
-
-async function init(args: string[], io: Io): Promise<number> {
-  const flag = flagValue(args, '--config');
-  const file = configPath(io.env, flag);
-  if (existsSync(file) && !args.includes('--force')) {
-    io.err(`drover: ${file} exists; pass --force to overwrite it`);
-    return 1;
-  }
-  writeFileSync(file, EXAMPLE_CONFIG);
-  const { config } = loadConfig(io.env, file);
-  io.out(`wrote ${file}\n${summarize(config, file)}`);
-  return 0;
 }
 
 /**

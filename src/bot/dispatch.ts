@@ -1,15 +1,17 @@
-// One place every chat command passes through, whatever the platform: parse, authorize,
-// act through the engine's API, audit, and say what happened (or how to fix the input).
+// The one path every command takes, whatever it came from (Slack, Discord, the console, the
+// CLI, the deploy webhook): parse → audit ⟮ authorize → policies… → act ⟯ → reply.
+// Each stage after parsing is a `Step` of a small middleware chain; governance (approvals,
+// locks, freezes) plugs in as a policy step between authorization and the act (README.md).
 import type { Config } from '../config/schema.js';
-import type { StartOptions, Target, Upgrades } from '../engine/api.js';
-import type { Store } from '../engine/ports.js';
-import type { Actor } from '../engine/types.js';
-import { DroverError, RefusedError, UsageError } from '../errors.js';
+import type { Upgrades } from '../engine/api.js';
+import type { Store, UpgradeSnapshot } from '../engine/ports.js';
+import type { Actor, Plan } from '../engine/types.js';
+import { DroverError, UsageError } from '../errors.js';
+import { act } from './act.js';
 import { type ActorContext, mayRun } from './auth.js';
-import { type CommandRequest, helpText, parseCommand, usageOf, VERB_TABLE } from './grammar.js';
+import { type CommandRequest, parseCommand, type Role, usageOf, VERB_TABLE, type Verb } from './grammar.js';
 import { checkCommandLine, cleanDeep, cleanText } from './input.js';
 import { originRefusal } from './origin.js';
-import { describeSnapshot, planTable } from './render/text.js';
 
 export interface Reply {
   text: string;
@@ -18,137 +20,124 @@ export interface Reply {
   ok: boolean;
 }
 
+/** A reply and what the command produced, for the callers that print or drive it (the CLI). */
+export interface Outcome extends Reply {
+  /** The upgrade the command acted on or started. */
+  snapshot?: UpgradeSnapshot | undefined;
+  /** `status`: the upgrades it found. */
+  snapshots?: UpgradeSnapshot[] | undefined;
+  /** `plan`: the dry run. */
+  plan?: Plan | undefined;
+  /** The outcome as the audit log records it (default `ok`, or `refused: <text>`). */
+  record?: string;
+}
+
+/** One parsed command on its way through the chain. */
+export interface Command {
+  actor: Actor;
+  request: CommandRequest;
+  context: ActorContext;
+}
+
+/**
+ * A stage of the chain: look at the command, then return `next()` to let it go on, or return
+ * an outcome of your own (`refusal(…)`) to stop it there. Throwing a DroverError refuses too.
+ * Whatever a step returns is audited and becomes the reply.
+ */
+export type Step = (command: Command, next: () => Promise<Outcome>) => Promise<Outcome>;
+
+/** A refusal to return from a step: private to the asker, audited as `refused: <record>`. */
+export function refusal(text: string, record = text): Outcome {
+  return { text, ephemeral: true, ok: false, record: `refused: ${record}` };
+}
+
 export interface DispatcherDeps {
   upgrades: Upgrades;
   store: Store;
   config: Config;
   /** Posts the environment's digest now (`/upgrade digest`). */
   digest?: (environment: string | undefined) => Promise<string>;
+  /** Policy steps run, in order, after authorization and before the verb is carried out. */
+  policies?: readonly Step[];
   /** An unexpected error (a bug, the database gone): logged with its stack; the user gets one line. */
   onError?: (error: unknown) => void;
 }
 
 export interface Dispatcher {
-  handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Reply>;
+  handle(actor: Actor, input: string | CommandRequest, context?: ActorContext): Promise<Outcome>;
+  /** Whether the actor's role allows the verb (adapters use it to choose a private answer early). */
+  permits(actor: Actor, verb: string, context?: ActorContext): boolean;
+}
+
+export function whoMayRun(verb: Verb): Role {
+  return VERB_TABLE.find((spec) => spec.verb === verb)?.who ?? 'operator';
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { upgrades, store, config } = deps;
-  const audit = (
-    actor: Actor,
-    command: string,
-    args: Record<string, unknown>,
-    outcome: string,
-    upgradeId?: number,
-  ) =>
-    store.audit({
-      actor,
-      command: cleanText(command),
-      args: asRecord(cleanDeep(args)),
-      outcome: cleanText(outcome),
-      upgradeId: upgradeId ?? null,
-    });
+  const { store, config } = deps;
 
-  /** Retry or skip every node of a failure; nodes the verb no longer applies to are named. */
-  async function everyNodeOf(
-    actor: Actor,
-    verb: 'retry' | 'skip',
-    failureId: number,
-    upgradeId: number,
-    doing: string,
-  ): Promise<{ text: string; upgradeId: number }> {
-    const failure = await store.failure(failureId);
-    if (!failure || failure.upgradeId !== upgradeId)
-      throw new RefusedError(`upgrade #${upgradeId} has no failure #${failureId}`);
-    const done: string[] = [];
-    const refused: string[] = [];
-    for (const node of failure.nodes) {
-      try {
-        await upgrades[verb](actor, { upgradeId }, node);
-        done.push(node);
-      } catch (error) {
-        if (!(error instanceof DroverError) || failure.nodes.length === 1) throw error;
-        refused.push(`${node}: ${error.message}`);
+  const audited: Step = async (command, next) => {
+    const { actor, request } = command;
+    const args: Record<string, unknown> = { ...request };
+    // PostgreSQL cannot store NUL: every text of the record is cleaned.
+    const record = (outcome: string, upgradeId: number | undefined) =>
+      store.audit({
+        actor,
+        command: request.verb,
+        args: asRecord(cleanDeep(args)),
+        outcome: cleanText(outcome),
+        upgradeId: upgradeId ?? null,
+      });
+    const asked = 'id' in request ? request.id : undefined;
+    let outcome: Outcome;
+    try {
+      outcome = await next();
+    } catch (error) {
+      if (!(error instanceof DroverError)) {
+        await record(`error: ${error instanceof Error ? error.message : String(error)}`, asked);
+        throw error;
       }
+      outcome = refusal(error.message);
     }
-    if (done.length === 0)
-      throw new RefusedError(`nothing to ${verb} in failure #${failureId}: ${refused.join('; ')}`);
-    const left = refused.length > 0 ? ` (not ${refused.join('; ')})` : '';
-    return { text: `upgrade #${upgradeId}: ${doing} ${done.join(', ')}${left}`, upgradeId };
-  }
+    await record(
+      outcome.record ?? (outcome.ok ? 'ok' : `refused: ${outcome.text}`),
+      outcome.snapshot?.upgrade.id ?? asked,
+    );
+    return outcome;
+  };
 
-  async function act(
-    actor: Actor,
-    request: CommandRequest,
-  ): Promise<{ text: string; upgradeId?: number; ephemeral?: boolean }> {
-    const target = (r: { env?: string; id?: number }): Target => ({
-      ...(r.env ? { environment: r.env } : {}),
-      ...(r.id ? { upgradeId: r.id } : {}),
-    });
-    switch (request.verb) {
-      case 'help':
-        return { text: helpText(request.topic), ephemeral: true };
-      case 'plan':
-      case 'start': {
-        const options: StartOptions = {
-          ...(request.env ? { environment: request.env } : {}),
-          ...(request.strategy ? { strategy: request.strategy } : {}),
-          ...(request.batch
-            ? { batch: request.batch.endsWith('%') ? request.batch : Number.parseInt(request.batch, 10) }
-            : {}),
-          ...(request.auto ? { auto: true } : {}),
-        };
-        if (request.verb === 'plan')
-          return { text: planTable(await upgrades.plan(request.release, options)), ephemeral: true };
-        const snapshot = await upgrades.start(actor, request.release, options);
-        const { upgrade } = snapshot;
-        return {
-          text: `upgrade #${upgrade.id} started: ${upgrade.environment} → ${upgrade.release}, ${upgrade.plan.strategy.kind}, ${snapshot.waves.length} wave(s), ${snapshot.units.length} unit(s)`,
-          upgradeId: upgrade.id,
-        };
-      }
-      case 'status': {
-        const snapshots = await upgrades.status(target(request));
-        return { text: snapshots.map(describeSnapshot).join('\n\n') || 'no upgrades yet', ephemeral: true };
-      }
-      case 'digest':
-        if (!deps.digest) return { text: 'digests are not configured in this process', ephemeral: true };
-        return { text: await deps.digest(request.env) };
-      case 'ack': {
-        const snapshot = await upgrades.ack(actor, request.failure, request.note, target(request));
-        const failure =
-          request.failure ?? [...snapshot.failures].reverse().find((f) => f.ackedBy === actor.name)?.id;
-        return {
-          text: `failure #${failure} acknowledged by ${actor.name}${request.note ? `: ${request.note}` : ''}`,
-          upgradeId: snapshot.upgrade.id,
-        };
-      }
-      case 'rollback': {
-        const snapshot = await upgrades.rollback(actor, target(request), request.scope);
-        return {
-          text: `upgrade #${snapshot.upgrade.id}: rolling back ${request.scope === 'all' ? 'every upgraded node' : 'the current wave'}`,
-          upgradeId: snapshot.upgrade.id,
-        };
-      }
-      case 'retry':
-      case 'skip': {
-        const doing = request.verb === 'retry' ? 'retrying' : 'skipping';
-        if ('failure' in request) return everyNodeOf(actor, request.verb, request.failure, request.id, doing);
-        const snapshot = await upgrades[request.verb](actor, target(request), request.node);
-        return {
-          text: `upgrade #${snapshot.upgrade.id}: ${doing} ${request.node}`,
-          upgradeId: snapshot.upgrade.id,
-        };
-      }
-      default: {
-        const snapshot = await upgrades[request.verb](actor, target(request));
-        return {
-          text: `upgrade #${snapshot.upgrade.id}: ${snapshot.upgrade.state}${snapshot.upgrade.reason ? ` — ${snapshot.upgrade.reason}` : ''}`,
-          upgradeId: snapshot.upgrade.id,
-        };
-      }
-    }
-  }
+  /** Mutating verbs only from the served Slack workspace and the environment's channels (origin.ts). */
+  const placed: Step = async ({ request, context }, next) => {
+    const env = 'env' in request ? request.env : undefined;
+    const misplaced = originRefusal(
+      config,
+      context.origin,
+      { verb: request.verb, env },
+      whoMayRun(request.verb) !== 'anyone',
+    );
+    return misplaced ? refusal(misplaced) : next();
+  };
+
+  const authorized: Step = async ({ actor, request, context }, next) => {
+    const who = whoMayRun(request.verb);
+    if (mayRun(config, actor, who, context)) return next();
+    const whom = who === 'developer' ? 'developers and operators' : 'operators';
+    return refusal(
+      `only ${whom} may ${request.verb}; ask one of them, or get added to \`${who}s:\` in drover.yaml`,
+      `not ${who === 'developer' ? 'a developer or operator' : `an ${who}`}`,
+    );
+  };
+
+  const carriedOut = async ({ actor, request }: Command): Promise<Outcome> => {
+    const acted = await act(deps, actor, request);
+    return { ...acted, ephemeral: acted.ephemeral ?? false, ok: true };
+  };
+
+  const chain: readonly Step[] = [audited, placed, authorized, ...(deps.policies ?? [])];
+  const run = (command: Command, index = 0): Promise<Outcome> => {
+    const step = chain[index];
+    return step ? step(command, () => run(command, index + 1)) : carriedOut(command);
+  };
 
   return {
     async handle(caller, input, context = {}) {
@@ -161,57 +150,36 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         // Malformed input changes nothing, but who tried what is still on record.
-        const line = typeof input === 'string' ? input.trim().slice(0, 500) : '';
-        await audit(
-          actor,
+        const line = typeof input === 'string' ? cleanText(input.trim().slice(0, 500)) : '';
+        const verb =
           line
             .replace(/^\/?upgrade\b/, '')
             .trim()
-            .split(/\s+/)[0] || 'usage',
-          { line },
-          `usage: ${error.message}`,
-        );
+            .split(/\s+/)[0] || 'usage';
+        await store.audit({
+          actor,
+          command: verb,
+          args: { line },
+          outcome: cleanText(`usage: ${error.message}`),
+        });
         return { text: error.message, ephemeral: true, ok: false };
       }
-      const args = { ...request } as Record<string, unknown>;
-      const who = VERB_TABLE.find((spec) => spec.verb === request.verb)!.who;
-      const misplaced = originRefusal(config, context.origin, request, who !== 'anyone');
-      if (misplaced) {
-        await audit(actor, request.verb, args, `refused: ${misplaced}`);
-        return { text: misplaced, ephemeral: true, ok: false };
-      }
-      if (!mayRun(config, actor, who, context)) {
-        await audit(
-          actor,
-          request.verb,
-          args,
-          `refused: not ${who === 'developer' ? 'a developer or operator' : `an ${who}`}`,
-        );
-        const whom = who === 'developer' ? 'developers and operators' : 'operators';
+      try {
+        return await run({ actor, request, context });
+      } catch (error) {
+        if (error instanceof DroverError || !deps.onError) throw error;
+        // The stack goes to the log (the audit has the error); the user gets one line.
+        deps.onError(error);
         return {
-          text: `only ${whom} may ${request.verb}; ask one of them, or get added to \`${who}s:\` in drover.yaml`,
+          text: `drover failed to ${request.verb}: ${oneLine(error)} (details are in drover's log)`,
           ephemeral: true,
           ok: false,
         };
       }
-      try {
-        const result = await act(actor, request);
-        await audit(actor, request.verb, args, 'ok', result.upgradeId);
-        return { text: result.text, ephemeral: result.ephemeral ?? false, ok: true };
-      } catch (error) {
-        if (!(error instanceof DroverError)) {
-          // The stack goes to the log; the user gets one line and nothing was done by halves.
-          if (!deps.onError) throw error;
-          deps.onError(error);
-          return {
-            text: `drover failed to ${request.verb}: ${oneLine(error)} (details are in drover's log)`,
-            ephemeral: true,
-            ok: false,
-          };
-        }
-        await audit(actor, request.verb, args, `refused: ${error.message}`);
-        return { text: error.message, ephemeral: true, ok: false };
-      }
+    },
+    permits(caller, verb, context = {}) {
+      const spec = VERB_TABLE.find((entry) => entry.verb === verb);
+      return mayRun(config, withPersonName(config, caller), spec?.who ?? 'anyone', context);
     },
   };
 }

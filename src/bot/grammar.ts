@@ -108,6 +108,10 @@ export type CommandRequest =
       strategy?: 'rolling' | 'waves' | 'all-at-once';
       batch?: string;
       auto?: boolean;
+      /** Deploy exactly this commit (the deploy webhook's pin); the grammar has no word for it. */
+      commit?: string;
+      /** With `commit`: deploy it even when older than what the environment runs (the webhook's `allowDowngrade`). */
+      allowDowngrade?: boolean;
     }
   | { verb: 'step' | 'pause' | 'resume' | 'abort' | 'digest'; env?: string; id?: number }
   | { verb: 'status'; env?: string; id?: number }
@@ -133,12 +137,18 @@ export function tokenize(line: string): string[] {
 }
 
 export function parseCommand(text: string): CommandRequest {
-  const words = tokenize(
-    text
-      .trim()
-      .replace(/^\/?upgrade\b/, '')
-      .trim(),
+  return parseWords(
+    tokenize(
+      text
+        .trim()
+        .replace(/^\/?upgrade\b/, '')
+        .trim(),
+    ),
   );
+}
+
+/** The words of a command (the verb first) → the request: what chat lines and CLI arguments become. */
+export function parseWords(words: readonly string[]): CommandRequest {
   const [first, ...rest] = words;
   if (first === undefined) throw new UsageError(usageOf(undefined));
   const verb = first.toLowerCase() as Verb;

@@ -1,12 +1,12 @@
 // The console as a chat platform in this process: the engine driving upgrades, the notifier
 // rendering their events for the console, and the outbox delivering them to the screen.
 import { createConsoleTransport } from '../adapters/console/transport.js';
-import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
+import type { Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
 import { debugStack } from './errors-out.js';
-import { digestScheduler, type Runtime } from './runtime.js';
+import { commandDispatcher, digestScheduler, type Runtime } from './runtime.js';
 
 export interface ConsoleApp {
   dispatcher: Dispatcher;
@@ -41,17 +41,15 @@ export async function startConsoleApp(
     owner: runtime.owner,
   });
   const digests = digestScheduler(runtime, ['console']);
-  const dispatcher = createDispatcher({
-    upgrades: runtime.engine.upgrades,
-    store: db.store,
-    config,
-    digest: (env) => digests.postDigestNow(env),
-    // The user sees one line; the stack goes to the debug log.
-    onError: (error) => {
+  // The user sees one line; the stack goes to the debug log.
+  const dispatcher = commandDispatcher(
+    runtime,
+    (env) => digests.postDigestNow(env),
+    (error) => {
       const stack = debugStack(error, process.env);
       if (stack) process.stderr.write(`${stack}\n`);
     },
-  });
+  );
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);
   const pump = async () => (await notifier.runOnce()) + (await worker.drain());

@@ -1,14 +1,6 @@
 // How an error reaches a user of the CLI: one line that names the problem. The stack is for
 // the debug log only (LOG_LEVEL=debug or trace prints it to stderr after that line).
 
-export const EXIT_USAGE = 64;
-
-/** Node's own argument-parsing errors (an unknown flag, a missing value): a usage error. */
-export function isArgumentError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
-}
-
 /** The error as one line: its message's first line, and what it says of its cause. */
 export function oneLine(error: unknown): string {
   if (!(error instanceof Error)) return String(error).split('\n')[0] ?? '';

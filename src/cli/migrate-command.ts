@@ -1,15 +1,22 @@
-// `drover migrate`: apply pending migrations; a second run is a no-op.
+// `drover migrate [--json]`: apply pending migrations; a second run is a no-op.
 import { resolve } from 'node:path';
-import { migrateCommand as migrate } from '../adapters/db/open.js';
-import type { Io } from '../cli.js';
+import type { CliCommand } from './program.js';
 
-export async function migrateCommand(args: string[], io: Io): Promise<number> {
-  if (args.includes('--help')) {
-    io.out(
-      'usage: drover migrate   (DATABASE_URL selects PostgreSQL; otherwise the embedded database in .drover/db)',
-    );
-    return 0;
-  }
-  io.out(await migrate(io.env, resolve('.drover', 'db')));
-  return 0;
-}
+export const command: CliCommand = {
+  order: 50,
+  define(program, { io }) {
+    program
+      .command('migrate')
+      .description('apply database migrations (a second run is a no-op)')
+      .addHelpText(
+        'after',
+        '\nDATABASE_URL selects PostgreSQL; otherwise the embedded database in .drover/db',
+      )
+      .option('--json', 'print {backend, location, applied, total} (docs/json.md)')
+      .action(async (flags: { json?: boolean }) => {
+        const { migrateCommand } = await import('../adapters/db/open.js');
+        const { text, ...report } = await migrateCommand(io.env, resolve('.drover', 'db'));
+        io.out(flags.json ? JSON.stringify(report) : text);
+      });
+  },
+};

@@ -2,9 +2,9 @@
 // known_hosts files readable, release refs resolving, every node answering SSH with a
 // known host key.
 import { accessSync, constants } from 'node:fs';
-import type { Io } from '../cli.js';
 import type { Config } from '../config/schema.js';
 import { nodeRefs } from '../engine/fleet.js';
+import type { Io } from './io.js';
 
 export async function checkReach(config: Config, io: Io): Promise<string[]> {
   const problems: string[] = [];

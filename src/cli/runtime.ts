@@ -10,6 +10,7 @@ import { type Database, openDatabase } from '../adapters/db/open.js';
 import { createGitRepo } from '../adapters/git/repo.js';
 import { createSshRunner } from '../adapters/ssh/runner.js';
 import { createDigestScheduler, type DigestScheduler } from '../bot/digest/runner.js';
+import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -116,6 +117,24 @@ export async function openRuntime(
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The dispatcher every command path of this process goes through (CLI verbs, the console,
+ * chat, the deploy webhook): built here once so its steps are the same everywhere.
+ */
+export function commandDispatcher(
+  runtime: Runtime,
+  digest?: (environment: string | undefined) => Promise<string>,
+  onError?: (error: unknown) => void,
+): Dispatcher {
+  return createDispatcher({
+    upgrades: runtime.engine.upgrades,
+    store: runtime.db.store,
+    config: runtime.config,
+    ...(digest ? { digest } : {}),
+    ...(onError ? { onError } : {}),
+  });
 }
 
 /** The digests of every environment, posted to the platforms this process serves. */

@@ -9,13 +9,18 @@ import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
 import { guardedDeploy } from '../adapters/http/webhook-auth.js';
 import { createSlackApp } from '../adapters/slack/app.js';
-import { createDispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
 import { DroverError } from '../errors.js';
 import { createDoorbell } from './doorbell.js';
-import { digestScheduler, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import {
+  commandDispatcher,
+  digestScheduler,
+  openRuntime,
+  type Runtime,
+  type RuntimeOptions,
+} from './runtime.js';
 
 /** How often units finishing alone may edit an upgrade's chat message (see createNotifier). */
 const PROGRESS_EVERY_MS = 1_000;
@@ -92,13 +97,7 @@ export async function startServe(
   const platforms: Platform[] = [];
   // Digests go to every platform served here; the list fills in below, before start().
   const digests = digestScheduler(runtime, platforms, onError);
-  const dispatcher = createDispatcher({
-    upgrades: runtime.engine.upgrades,
-    store: db.store,
-    config,
-    digest: (env) => digests.postDigestNow(env),
-    onError,
-  });
+  const dispatcher = commandDispatcher(runtime, (env) => digests.postDigestNow(env), onError);
   const workers: OutboxWorker[] = [];
   const ready = new Map<string, boolean>([['database', true]]);
 
@@ -167,13 +166,7 @@ export async function startServe(
           secret: settings.DROVER_WEBHOOK_SECRET,
           now: () => clock.now(),
           firstSeen: (id, now) => db.dedup.firstSeen('webhook', id, now),
-          handle: (rawBody) =>
-            handleDeployHook({
-              rawBody,
-              upgrades: runtime.engine.upgrades,
-              commits: runtime.commits,
-              config,
-            }),
+          handle: (rawBody) => handleDeployHook({ rawBody, dispatcher, commits: runtime.commits, config }),
         })
       : undefined,
     health: async () =>

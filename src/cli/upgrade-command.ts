@@ -1,191 +1,140 @@
-// `drover upgrade <verb> …`: the chat verbs from the shell, options as flags. The CLI acts as
-// the local user (`cli:<user>@<host>`), counts as an operator, and drives the upgrade itself
-// when no other drover process holds its lease.
-import { parseArgs } from 'node:util';
-import { VERBS, type Verb } from '../bot/grammar.js';
+// `drover upgrade <verb> …`: the chat verbs from the shell, options as flags. Each verb's
+// arguments and flags come from the grammar's verb table; the words become the same
+// CommandRequest a chat line does, and the dispatcher carries it out (authorized, audited).
+// The CLI acts as the local user (`cli:<user>@<host>`), counts as an operator, and drives the
+// upgrade itself when no other drover process holds its lease.
+import { Argument, type Command, Option } from 'commander';
+import { verbArguments } from '../bot/arguments.js';
+import { type CommandRequest, parseWords, VERB_TABLE, type Verb } from '../bot/grammar.js';
 import { describeSnapshot } from '../bot/render/text.js';
-import type { Io } from '../cli.js';
-import type { RollbackScope, StartOptions, Target } from '../engine/api.js';
 import type { UpgradeSnapshot } from '../engine/ports.js';
-import { statusJson } from '../engine/report.js';
 import { TERMINAL_UPGRADE } from '../engine/transitions.js';
-import type { Actor, StrategyKind } from '../engine/types.js';
 import { UsageError } from '../errors.js';
+import type { Io } from './io.js';
+import { statusJson } from './json.js';
+import type { CliCommand } from './program.js';
 import { followEvents } from './progress.js';
-import { cliActor, openRuntime, type Runtime } from './runtime.js';
-
-export const UPGRADE_USAGE = `usage: drover upgrade <verb> [args] [options]
-
-verbs:
-  start <release> [--env E] [--strategy rolling|waves|all-at-once] [--batch N|N%] [--auto]
-  step | status [id] | pause | resume | abort      [--env E] [--id N]
-  rollback [wave|all]                              [--env E] [--id N]
-  retry <node> | skip <node>                       [--env E] [--id N]
-  ack [failure-id] [note…]
-
-options:
-  --wait    stay until the upgrade rests; exit 0 completed (or rolled back, for rollback),
-            2 waiting at a gate for step, 1 failed, paused or aborted
-  --json    print the upgrade(s) as JSON (docs/json.md)
-  --trust-new-hosts
-            accept host keys not yet in known_hosts (never changed ones), append them and audit it
-  --config F`;
+import type { Runtime } from './runtime.js';
 
 /** The chat verbs the CLI takes as `drover upgrade <verb>` (`plan` is `drover plan`; digests post to chat). */
-const CLI_VERBS = VERBS.filter((verb) => verb !== 'plan' && verb !== 'digest');
+export const CLI_VERBS: readonly Verb[] = VERB_TABLE.map((spec) => spec.verb).filter(
+  (verb) => verb !== 'plan' && verb !== 'digest' && verb !== 'help',
+);
 
-export async function upgradeCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      env: { type: 'string' },
-      strategy: { type: 'string' },
-      batch: { type: 'string' },
-      auto: { type: 'boolean' },
-      id: { type: 'string' },
-      wait: { type: 'boolean' },
-      json: { type: 'boolean' },
-      config: { type: 'string' },
-      'trust-new-hosts': { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  });
-  const [verb, ...rest] = positionals;
-  if (values.help || verb === undefined || verb === 'help') {
-    io.out(UPGRADE_USAGE);
-    return verb === undefined && !values.help ? 1 : 0;
-  }
-  if (!(CLI_VERBS as readonly string[]).includes(verb)) {
-    io.err(`drover upgrade: unknown verb "${verb}"\n${UPGRADE_USAGE}`);
-    return 1;
-  }
-  if (values.strategy !== undefined && !['rolling', 'waves', 'all-at-once'].includes(values.strategy)) {
-    io.err('drover upgrade: --strategy is rolling, waves or all-at-once');
-    return 1;
-  }
-  if (values.batch !== undefined && !/^\d+%?$/.test(values.batch)) {
-    io.err('drover upgrade: --batch is N or N%');
-    return 1;
-  }
-  if (values.id !== undefined && !/^\d+$/.test(values.id)) {
-    io.err('drover upgrade: --id is a number');
-    return 1;
-  }
-  const runtime = await openRuntime(io.env, values.config, {
-    trustNewHosts: values['trust-new-hosts'] ?? false,
-  });
-  try {
-    const actor = cliActor();
-    const target: Target = {
-      ...(values.id === undefined ? {} : { upgradeId: Number.parseInt(values.id, 10) }),
-      ...(values.env === undefined ? {} : { environment: values.env }),
-    };
-    const options: StartOptions = {
-      ...(values.env === undefined ? {} : { environment: values.env }),
-      ...(values.strategy === undefined ? {} : { strategy: values.strategy as StrategyKind }),
-      ...(values.batch === undefined
-        ? {}
-        : { batch: /%$/.test(values.batch) ? values.batch : Number.parseInt(values.batch, 10) }),
-      ...(values.auto ? { auto: true } : {}),
-    };
-    const json = values.json ?? false;
-    if (verb === 'status') {
-      const id =
-        rest[0] !== undefined && /^\d+$/.test(rest[0]) ? { upgradeId: Number.parseInt(rest[0], 10) } : {};
-      const snapshots = await runtime.engine.upgrades.status({ ...target, ...id });
-      io.out(
-        json
-          ? JSON.stringify(snapshots.map(statusJson), null, 2)
-          : snapshots.map(describeSnapshot).join('\n\n') || 'no upgrades yet',
-      );
-      return 0;
+export interface UpgradeFlags {
+  wait?: boolean;
+  json?: boolean;
+  config?: string;
+  trustNewHosts?: boolean;
+}
+
+/**
+ * Adds a verb's positionals and flags from the verb table to a command, and returns a reader
+ * that turns what commander parsed back into the grammar's words (`start havana env=lab auto`).
+ */
+export function verbCommand(command: Command, verb: Verb): () => string[] {
+  const args = verbArguments(verb);
+  for (const arg of args) {
+    if (arg.kind === 'positional') {
+      const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+      const argument = new Argument(arg.required ? `<${name}>` : `[${name}]`, arg.help);
+      command.addArgument(arg.choices ? argument.choices(arg.choices) : argument);
+    } else if (arg.kind === 'flag') {
+      command.option(`--${arg.name}`, arg.help);
+    } else {
+      const option = new Option(`--${arg.name} <${arg.value}>`, arg.help);
+      command.addOption(arg.choices ? option.choices(arg.choices) : option);
     }
-    const snapshot = await audited(runtime, actor, verb, rest, values, () =>
-      perform(runtime, actor, verb as Verb, rest, target, options),
-    );
-    const finished = await driveHere(runtime, snapshot, values.wait ?? false, json, io);
-    io.out(json ? JSON.stringify(statusJson(finished), null, 2) : describeSnapshot(finished));
-    return values.wait ? waitExitCode(verb, finished) : 0;
+  }
+  // `status [id]` also takes the id as a flag, like the verbs that name an upgrade with `--id`.
+  const idPositional = args.some((arg) => arg.kind === 'positional' && arg.name === 'id');
+  if (idPositional) command.option('--id <N>', 'the upgrade id (default: the active one)');
+  return () => {
+    const words: string[] = [verb];
+    const options: Record<string, unknown> = command.opts();
+    for (const value of command.processedArgs) {
+      if (Array.isArray(value)) words.push(...value.map(String));
+      else if (value !== undefined) words.push(String(value));
+    }
+    for (const arg of args) {
+      const value = options[arg.name];
+      if (arg.kind === 'flag' && value === true) words.push(arg.name);
+      if (arg.kind === 'option' && typeof value === 'string') words.push(`${arg.name}=${value}`);
+    }
+    if (idPositional && typeof options.id === 'string') words.push(`id=${options.id}`);
+    return words;
+  };
+}
+
+export const command: CliCommand = {
+  order: 40,
+  define: (program, { io, exit }) => defineUpgrade(program, io, exit),
+};
+
+function defineUpgrade(program: Command, io: Io, exit: (code: number) => void): void {
+  const upgrade = program
+    .command('upgrade')
+    .description('the chat verbs from the shell (docs/commands.md)')
+    .helpCommand('help [verb]', 'a verb’s arguments and flags');
+  for (const verb of CLI_VERBS) {
+    const spec = VERB_TABLE.find((entry) => entry.verb === verb);
+    const command = upgrade.command(verb).description(spec?.help ?? verb);
+    const words = verbCommand(command, verb);
+    command
+      .option(
+        '--wait',
+        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 1 failed, paused or aborted',
+      )
+      .option('--json', 'print the upgrade(s) as JSON (docs/json.md)')
+      .option(
+        '--trust-new-hosts',
+        'accept host keys not yet in known_hosts (never changed ones), append and audit them',
+      )
+      .option('--config <file>', 'the config file (default $DROVER_CONFIG or drover.yaml)')
+      .action(async () => {
+        let request: CommandRequest;
+        try {
+          request = parseWords(words());
+        } catch (error) {
+          if (error instanceof UsageError) throw new UsageError(`drover upgrade ${error.message}`);
+          throw error;
+        }
+        exit(await runVerb(request, command.opts(), io));
+      });
+  }
+}
+
+async function runVerb(request: CommandRequest, flags: UpgradeFlags, io: Io): Promise<number> {
+  const { openRuntime, commandDispatcher, cliActor } = await import('./runtime.js');
+  const runtime = await openRuntime(io.env, flags.config, { trustNewHosts: flags.trustNewHosts ?? false });
+  try {
+    const outcome = await commandDispatcher(runtime).handle(cliActor(), request);
+    if (request.verb === 'status') {
+      const snapshots = outcome.snapshots ?? [];
+      io.out(flags.json ? JSON.stringify(snapshots.map(statusJson), null, 2) : outcome.text);
+      return outcome.ok ? 0 : 1;
+    }
+    let snapshot = outcome.snapshot;
+    if (!outcome.ok && request.verb === 'resume') {
+      // A running upgrade whose driver died needs no verb: this process drives it on.
+      const [current] = await runtime.engine.upgrades.status(
+        'id' in request && request.id
+          ? { upgradeId: request.id }
+          : request.env
+            ? { environment: request.env }
+            : {},
+      );
+      if (current?.upgrade.state === 'running') snapshot = current;
+    }
+    if (!snapshot) {
+      io.err(`drover: ${outcome.text}`);
+      return 1;
+    }
+    const finished = await driveHere(runtime, snapshot, flags.wait ?? false, flags.json ?? false, io);
+    io.out(flags.json ? JSON.stringify(statusJson(finished), null, 2) : describeSnapshot(finished));
+    return flags.wait ? waitExitCode(request.verb, finished) : 0;
   } finally {
     await runtime.close();
-  }
-}
-
-async function perform(
-  runtime: Runtime,
-  actor: Actor,
-  verb: Verb,
-  rest: string[],
-  target: Target,
-  options: StartOptions,
-): Promise<UpgradeSnapshot> {
-  const upgrades = runtime.engine.upgrades;
-  const need = (what: string) => {
-    if (rest[0] === undefined)
-      throw new UsageError(`drover upgrade ${verb}: say which ${what}\n${UPGRADE_USAGE}`);
-    return rest[0];
-  };
-  switch (verb) {
-    case 'start':
-      return upgrades.start(actor, need('release'), options);
-    case 'step':
-      return upgrades.step(actor, target);
-    case 'pause':
-      return upgrades.pause(actor, target);
-    case 'resume': {
-      // A running upgrade whose driver died needs no verb: this process drives it on.
-      const [current] = await upgrades.status(target);
-      if (current?.upgrade.state === 'running') return current;
-      return upgrades.resume(actor, target);
-    }
-    case 'abort':
-      return upgrades.abort(actor, target);
-    case 'rollback': {
-      const scope = (rest[0] ?? 'wave') as RollbackScope;
-      if (scope !== 'wave' && scope !== 'all')
-        throw new UsageError('drover upgrade rollback: the scope is wave or all');
-      return upgrades.rollback(actor, target, scope);
-    }
-    case 'retry':
-      return upgrades.retry(actor, target, need('node'));
-    case 'skip':
-      return upgrades.skip(actor, target, need('node'));
-    case 'ack': {
-      const id =
-        rest[0] !== undefined && /^#?\d+$/.test(rest[0])
-          ? Number.parseInt(rest[0].replace('#', ''), 10)
-          : undefined;
-      const note = (id === undefined ? rest : rest.slice(1)).join(' ') || undefined;
-      return upgrades.ack(actor, id, note, target);
-    }
-    default:
-      throw new UsageError(UPGRADE_USAGE);
-  }
-}
-
-async function audited<T>(
-  runtime: Runtime,
-  actor: Actor,
-  verb: string,
-  rest: string[],
-  flags: object,
-  act: () => Promise<T>,
-): Promise<T> {
-  const args = { verb, args: rest, ...flags };
-  try {
-    const result = await act();
-    await runtime.db.store.audit({ actor, command: `upgrade ${verb}`, args, outcome: 'ok' });
-    return result;
-  } catch (error) {
-    await runtime.db.store.audit({
-      actor,
-      command: `upgrade ${verb}`,
-      args,
-      outcome: `refused: ${(error as Error).message}`,
-    });
-    throw error;
   }
 }
 

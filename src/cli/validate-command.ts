@@ -1,29 +1,45 @@
-// `drover validate [--config F] [--reach]`
-
-import type { Io } from '../cli.js';
-import { dotted, loadConfig } from '../config/load.js';
+// `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
+// with file:line:column), and with --reach what it points at.
+import { ConfigError } from '../config/errors.js';
+import { configPath, dotted, loadConfig } from '../config/load.js';
 import { configWarnings } from '../config/warnings.js';
-import { flagValue } from './args.js';
+import type { CliCommand } from './program.js';
 import { checkReach } from './reach.js';
 import { summarize } from './validate.js';
 
-export async function validateCommand(args: string[], io: Io): Promise<number> {
-  if (args.includes('--help')) {
-    io.out(
-      'usage: drover validate [--config F] [--reach]\n  --reach  also check key and known_hosts files, release refs in the repository, and every node over SSH',
-    );
-    return 0;
-  }
-  const { config, file } = loadConfig(io.env, flagValue(args, '--config'));
-  io.out(summarize(config, file));
-  for (const warning of configWarnings(config))
-    io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
-  if (!args.includes('--reach')) return 0;
-  const problems = await checkReach(config, io);
-  if (problems.length === 0) {
-    io.out('  reach: every file, ref and node answered');
-    return 0;
-  }
-  for (const problem of problems) io.err(`${file}: ${problem}`);
-  return 1;
-}
+export const command: CliCommand = {
+  order: 20,
+  define(program, { io, exit }) {
+    program
+      .command('validate')
+      .description('check the config (and with --reach: keys, refs, nodes over SSH)')
+      .option('--config <file>', 'the config file (default $DROVER_CONFIG or drover.yaml)')
+      .option(
+        '--reach',
+        'also check key and known_hosts files, release refs in the repository, and every node over SSH',
+      )
+      .option('--json', 'print {file, valid, errors} (docs/json.md)')
+      .action(async (flags: { config?: string; reach?: boolean; json?: boolean }) => {
+        let loaded: ReturnType<typeof loadConfig>;
+        try {
+          loaded = loadConfig(io.env, flags.config);
+        } catch (error) {
+          if (!(error instanceof ConfigError) || !flags.json) throw error;
+          const file = configPath(io.env, flags.config);
+          io.out(JSON.stringify({ file, valid: false, errors: error.issues }));
+          return exit(1);
+        }
+        const { config, file } = loaded;
+        if (!flags.json) {
+          io.out(summarize(config, file));
+          for (const warning of configWarnings(config))
+            io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
+        }
+        const problems = flags.reach ? await checkReach(config, io) : [];
+        if (flags.json) io.out(JSON.stringify({ file, valid: problems.length === 0, errors: problems }));
+        else if (flags.reach && problems.length === 0) io.out('  reach: every file, ref and node answered');
+        else for (const problem of problems) io.err(`${file}: ${problem}`);
+        exit(problems.length === 0 ? 0 : 1);
+      });
+  },
+};

@@ -167,7 +167,20 @@ function redactUrl(url: string): string {
  * `drover migrate`: applies pending migrations; one line saying what and where, e.g.
  * "migrations applied on PGlite (.drover/db): 1 new" or "…: up to date (2 applied)".
  */
-export async function migrateCommand(env: NodeJS.ProcessEnv, dataDir?: string): Promise<string> {
+export interface MigrationReport {
+  backend: 'pglite' | 'postgres';
+  /** The data directory (PGlite) or the server's address (PostgreSQL). */
+  location: string;
+  /** Migrations this run applied, and how many are applied in all. */
+  applied: number;
+  total: number;
+}
+
+/** `drover migrate`: opens the database (which applies pending migrations) and says what it did. */
+export async function migrateCommand(
+  env: NodeJS.ProcessEnv,
+  dataDir?: string,
+): Promise<MigrationReport & { text: string }> {
   const database = await openDatabase({ env, ...(dataDir === undefined ? {} : { dataDir }) });
   try {
     const { applied, total } = database.migrated;
@@ -175,7 +188,13 @@ export async function migrateCommand(env: NodeJS.ProcessEnv, dataDir?: string): 
     const local = relative(process.cwd(), database.location);
     const where = database.backend === 'postgres' || local.startsWith('..') ? database.location : local;
     const what = applied > 0 ? `${applied} new` : `up to date (${total} applied)`;
-    return `migrations applied on ${name} (${where}): ${what}`;
+    return {
+      backend: database.backend,
+      location: where,
+      applied,
+      total,
+      text: `migrations applied on ${name} (${where}): ${what}`,
+    };
   } finally {
     await database.close();
   }

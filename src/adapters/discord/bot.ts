@@ -13,10 +13,9 @@ import {
   MessageFlags,
   REST,
 } from 'discord.js';
-import { type ActorContext, mayRun } from '../../bot/auth.js';
+import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
-import { VERB_TABLE } from '../../bot/grammar.js';
 import { clip, DISCORD, fitEscaped } from '../../bot/limits.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Config } from '../../config/schema.js';
@@ -105,8 +104,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
       discordRoles: rolesOf(interaction.member),
       origin: { platform: 'discord', channel: interaction.channelId, direct: !interaction.inGuild() },
     };
-    const who = VERB_TABLE.find((spec) => spec.verb === verb)?.who ?? 'anyone';
-    const privately = PRIVATE_VERBS.has(verb) || !mayRun(config, actor, who, context);
+    const privately = PRIVATE_VERBS.has(verb) || !dispatcher.permits(actor, verb, context);
     await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     let reply: Reply;
     try {

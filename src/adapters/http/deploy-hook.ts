@@ -2,13 +2,15 @@
 // continuous-deployment model), so a failure is attributed to that commit directly.
 // Who may call it, and only once per delivery, is checked before (webhook-auth.ts).
 // The release is the body's `release`, else the newest one in `releases.order`.
-// Nothing starts unless the signature, the environment, the release and the commit all check.
+// Nothing starts unless the environment, the release and the commit all check
+// (`checkDeployRequest`); then the hook is the verb `start` pinned to the commit, carried out
+// by the dispatcher like any chat command (authorized, audited) as actor `webhook:deploy`.
 import { z } from 'zod';
+import type { Dispatcher } from '../../bot/dispatch.js';
+import type { CommandRequest } from '../../bot/grammar.js';
 import type { Config } from '../../config/schema.js';
-import type { Upgrades } from '../../engine/api.js';
 import type { Commits } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
-import { DroverError } from '../../errors.js';
 
 const body = z.strictObject({
   environment: z.string().min(1),
@@ -23,7 +25,7 @@ const ACTOR: Actor = { id: 'webhook:deploy', platform: 'webhook', name: 'deploy 
 
 export interface DeployHookInput {
   rawBody: string;
-  upgrades: Upgrades;
+  dispatcher: Dispatcher;
   commits: Commits | undefined;
   config: Config;
 }
@@ -33,9 +35,32 @@ export function newestRelease(config: Config): string | undefined {
   return [...config.releases.order].reverse().find((name) => Object.hasOwn(config.releases.named, name));
 }
 
-export async function handleDeployHook(
-  input: DeployHookInput,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+export interface HookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function handleDeployHook(input: DeployHookInput): Promise<HookAnswer> {
+  const checked = await checkDeployRequest(input);
+  if ('status' in checked) return checked;
+  const outcome = await input.dispatcher.handle(ACTOR, checked);
+  if (!outcome.ok || !outcome.snapshot) return { status: 409, body: { error: outcome.text } };
+  const { upgrade } = outcome.snapshot;
+  return {
+    status: 202,
+    body: {
+      upgrade: upgrade.id,
+      environment: upgrade.environment,
+      release: upgrade.release,
+      commit: upgrade.plan.commit,
+    },
+  };
+}
+
+/** The request's own checks, before anything is asked of drover: an answer, or the command. */
+export async function checkDeployRequest(
+  input: Omit<DeployHookInput, 'dispatcher'>,
+): Promise<HookAnswer | CommandRequest> {
   let json: unknown;
   try {
     json = JSON.parse(input.rawBody);
@@ -71,19 +96,12 @@ export async function handleDeployHook(
     const why = error instanceof Error ? error.message : String(error);
     return { status: 400, body: { error: `unknown commit ${commit}: ${why}` } };
   }
-  try {
-    const snapshot = await input.upgrades.start(ACTOR, release, {
-      environment,
-      strategy: 'all-at-once',
-      commit: sha,
-      ...(parsed.data.allowDowngrade ? { allowDowngrade: true } : {}),
-    });
-    return {
-      status: 202,
-      body: { upgrade: snapshot.upgrade.id, environment, release, commit: snapshot.upgrade.plan.commit },
-    };
-  } catch (error) {
-    if (error instanceof DroverError) return { status: 409, body: { error: error.message } };
-    throw error;
-  }
+  return {
+    verb: 'start',
+    release,
+    env: environment,
+    strategy: 'all-at-once',
+    commit: sha,
+    ...(parsed.data.allowDowngrade ? { allowDowngrade: true } : {}),
+  };
 }

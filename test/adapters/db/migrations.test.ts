@@ -21,8 +21,10 @@ describe('migrations on PGlite', () => {
     const dir = join(root, 'db');
     // A template of another migration set is dropped when this one is saved.
     mkdirSync(join(root, 'cache', 'pglite-0.0.0-0123456789ab'), { recursive: true });
-    expect(await migrateCommand(env, dir)).toMatch(/^migrations applied on PGlite \(.*\/db\): \d+ new$/);
-    expect(await migrateCommand(env, dir)).toMatch(/: up to date \(\d+ applied\)$/);
+    expect((await migrateCommand(env, dir)).text).toMatch(
+      /^migrations applied on PGlite \(.*\/db\): \d+ new$/,
+    );
+    expect((await migrateCommand(env, dir)).text).toMatch(/: up to date \(\d+ applied\)$/);
     expect(existsSync(templateDir(env))).toBe(true);
     expect(readdirSync(join(root, 'cache'))).toEqual([basename(templateDir(env))]);
     // A directory holding something else is not overwritten.
@@ -32,7 +34,7 @@ describe('migrations on PGlite', () => {
       /stray holds files but no database \(no PG_VERSION\)/,
     );
     // A second directory starts from the template: already migrated, no initdb.
-    expect(await migrateCommand(env, join(root, 'db2'))).toMatch(/: up to date \(\d+ applied\)$/);
+    expect((await migrateCommand(env, join(root, 'db2'))).text).toMatch(/: up to date \(\d+ applied\)$/);
     // Copied from a cleanly closed directory that keeps only the database drover uses.
     const copy = await openDatabase({ env, dataDir: join(root, 'db2') });
     try {
@@ -77,7 +79,7 @@ describe.runIf(server)('migrations on PostgreSQL', () => {
   it('four processes migrating at once: all succeed, exactly one applies; a second run is a no-op', async () => {
     const { url, drop } = await freshPostgresDatabase();
     try {
-      const script = `import { migrateCommand } from './src/adapters/db/open.ts'; console.log(await migrateCommand({ DATABASE_URL: process.env.TARGET }));`;
+      const script = `import { migrateCommand } from './src/adapters/db/open.ts'; console.log((await migrateCommand({ DATABASE_URL: process.env.TARGET })).text);`;
       const runs = await Promise.all([1, 2, 3, 4].map(() => runScript(script, { TARGET: url })));
       for (const run of runs) expect(run, run.out).toMatchObject({ code: 0 });
       expect(
@@ -86,7 +88,7 @@ describe.runIf(server)('migrations on PostgreSQL', () => {
       ).toHaveLength(1);
       expect(runs.filter((run) => /up to date/.test(run.out))).toHaveLength(3);
       const again = await migrateCommand({ DATABASE_URL: url });
-      expect(again).toMatch(
+      expect(again.text).toMatch(
         /^migrations applied on PostgreSQL \(postgres:\/\/.*\): up to date \(\d+ applied\)$/,
       );
     } finally {

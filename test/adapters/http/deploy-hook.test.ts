@@ -1,91 +1,58 @@
+// The deploy webhook over real HTTP, with a real git repository, the real dispatcher and engine
+// API over a real (PGlite) store: the hook is `start` pinned to a commit, audited.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/adapters/clock.js';
+import type { Database } from '../../../src/adapters/db/open.js';
+import { auditLog } from '../../../src/adapters/db/schema.js';
 import { createGitRepo } from '../../../src/adapters/git/repo.js';
 import { handleDeployHook, newestRelease } from '../../../src/adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../../../src/adapters/http/server.js';
 import { guardedDeploy, signDelivery } from '../../../src/adapters/http/webhook-auth.js';
-import type { StartOptions, Upgrades } from '../../../src/engine/api.js';
-import type { Actor, Plan } from '../../../src/engine/types.js';
-import { ActiveUpgradeExistsError } from '../../../src/errors.js';
+import { createDispatcher } from '../../../src/bot/dispatch.js';
+import { createUpgrades } from '../../../src/engine/upgrades.js';
 import { openstackConfig } from '../../support/config.js';
+import { openTestDatabase } from '../../support/db.js';
 import { buildRangeRepo } from '../../support/git.js';
-import { snapshotOf } from '../../support/snapshot.js';
 
 const SECRET = 'the-webhook-secret';
-
-/** The engine's `Upgrades` port as the hook sees it: records each start, refuses a second one. */
-function recordingUpgrades() {
-  const started: Array<{ actor: Actor; release: string; options: StartOptions }> = [];
-  const refuse = (): never => {
-    throw new Error('the deploy hook only starts upgrades');
-  };
-  const upgrades: Upgrades = {
-    async start(actor, release, options) {
-      if (started.length > 0) throw new ActiveUpgradeExistsError(options.environment ?? '', 1);
-      started.push({ actor, release, options });
-      const plan: Plan = {
-        environment: options.environment ?? '',
-        release,
-        from: 'grizzly',
-        commit: options.commit,
-        fromCommit: undefined,
-        pinned: true,
-        strategy: {
-          kind: 'all-at-once',
-          batch: 1,
-          waves: [],
-          maxFailures: 0,
-          maxUnavailable: undefined,
-          soakMs: 0,
-          auto: true,
-          concurrency: 1,
-        },
-        order: [],
-        waves: [],
-        skipped: [],
-        skew: [],
-      };
-      return snapshotOf(plan, 41);
-    },
-    plan: refuse,
-    step: refuse,
-    status: refuse,
-    pause: refuse,
-    resume: refuse,
-    rollback: refuse,
-    abort: refuse,
-    retry: refuse,
-    skip: refuse,
-    ack: refuse,
-  };
-  return { upgrades, started };
-}
 
 let root: string;
 let shas: string[];
 let server: Server;
 let url: string;
+let database: Database;
 const config = openstackConfig();
-const recorder = recordingUpgrades();
-const seen = new Set<string>();
-let deliveries = 0;
-const now = () => String(Math.floor(Date.now() / 1000));
-/** Signs a body as a sender does: the timestamp and the raw body. */
-const signBody = (secret: string, body: string, timestamp = now()) => signDelivery(secret, timestamp, body);
+const audit = () =>
+  database.db
+    .select({
+      actor: auditLog.actorId,
+      platform: auditLog.actorPlatform,
+      command: auditLog.command,
+      args: auditLog.args,
+      outcome: auditLog.outcome,
+      upgradeId: auditLog.upgradeId,
+    })
+    .from(auditLog)
+    .orderBy(asc(auditLog.id));
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'drover-hook-'));
   shas = (await buildRangeRepo(join(root, 'deploy'), 3, 2, 'nova-compute')).shas;
   const commits = createGitRepo(join(root, 'deploy'));
+  database = await openTestDatabase();
+  const upgrades = createUpgrades({ config, store: database.store, clock: systemClock, refs: commits });
+  const dispatcher = createDispatcher({ upgrades, store: database.store, config });
   server = createHttpServer({
     deploy: guardedDeploy({
       secret: SECRET,
       now: () => new Date(),
-      firstSeen: async (id) => !seen.has(id) && Boolean(seen.add(id)),
-      handle: (rawBody) => handleDeployHook({ rawBody, upgrades: recorder.upgrades, commits, config }),
+      firstSeen: (id, now) => database.dedup.firstSeen('webhook', id, now),
+      handle: (rawBody) => handleDeployHook({ rawBody, dispatcher, commits, config }),
     }),
     health: async () => [],
   });
@@ -94,16 +61,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  await database?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-async function post(body: string, signature: string | undefined, extra: Record<string, string> = {}) {
+let deliveries = 0;
+// One timestamp for the file's few seconds: what is signed and what is sent agree.
+const STAMP = String(Math.floor(Date.now() / 1000));
+const now = () => STAMP;
+/** Signs a body as a sender does: the timestamp and the raw body. */
+const signBody = (secret: string, body: string) => signDelivery(secret, now(), body);
+
+async function post(body: string, signature: string | undefined) {
   deliveries += 1;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-drover-timestamp': now(),
     'x-drover-delivery': `d-${deliveries}`,
-    ...extra,
   };
   if (signature !== undefined) headers['x-drover-signature'] = signature;
   const response = await fetch(url, { method: 'POST', body, headers });
@@ -121,7 +95,8 @@ describe('POST /hooks/deploy', () => {
       status: 401,
       body: { error: expect.stringMatching(/X-Drover-Signature/) },
     });
-    expect(recorder.started).toEqual([]);
+    expect(await database.store.active()).toEqual([]);
+    expect(await audit()).toEqual([]);
   });
 
   it('answers 400 with the reason for a bad body, an unknown environment or commit', async () => {
@@ -142,31 +117,47 @@ describe('POST /hooks/deploy', () => {
     }
     const notJson = '{"environment":';
     expect(await post(notJson, signBody(SECRET, notJson))).toMatchObject({ status: 400 });
-    expect(recorder.started).toEqual([]);
+    expect(await database.store.active()).toEqual([]);
+    expect(await audit()).toEqual([]);
   });
 
-  it('starts an all-at-once upgrade of the newest release for the full sha, as the deploy hook: 202', async () => {
+  it('starts an all-at-once upgrade of the newest release for the full sha, as the deploy hook, audited: 202', async () => {
     const body = JSON.stringify({ environment: 'lab', commit: shas[1]!.slice(0, 10) });
     const answer = await post(body, signBody(SECRET, body));
+    const [active] = await database.store.active();
     expect(answer).toEqual({
       status: 202,
-      body: { upgrade: 41, environment: 'lab', release: 'icehouse', commit: shas[1] },
+      body: { upgrade: active?.id, environment: 'lab', release: 'icehouse', commit: shas[1] },
     });
-    expect(recorder.started).toEqual([
+    expect(active).toMatchObject({
+      environment: 'lab',
+      release: 'icehouse',
+      startedBy: 'deploy hook',
+      plan: { commit: shas[1], pinned: true, strategy: { kind: 'all-at-once' } },
+    });
+    expect(await audit()).toEqual([
       {
-        actor: { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' },
-        release: 'icehouse',
-        options: { environment: 'lab', strategy: 'all-at-once', commit: shas[1] },
+        actor: 'webhook:deploy',
+        platform: 'webhook',
+        command: 'start',
+        args: { verb: 'start', release: 'icehouse', env: 'lab', strategy: 'all-at-once', commit: shas[1] },
+        outcome: 'ok',
+        upgradeId: active?.id,
       },
     ]);
     expect(newestRelease(config)).toBe('icehouse');
   });
 
-  it("passes the engine's refusal on as 409 (an upgrade is already active)", async () => {
+  it("passes the engine's refusal on as 409 (an upgrade is already active), audited", async () => {
     const body = JSON.stringify({ environment: 'lab', commit: shas[2] });
     const answer = await post(body, signBody(SECRET, body));
     expect(answer.status).toBe(409);
     expect(String(answer.body.error)).toMatch(/already has an active upgrade/);
-    expect(recorder.started).toHaveLength(1);
+    expect(await database.store.active()).toHaveLength(1);
+    expect((await audit()).at(-1)).toMatchObject({
+      actor: 'webhook:deploy',
+      command: 'start',
+      outcome: expect.stringMatching(/^refused: environment lab already has an active upgrade/),
+    });
   });
 });

@@ -1,7 +1,7 @@
 // The stable JSON shapes of `plan --json` and `status --json` (docs/json.md). Scripts and
 // pipelines depend on these keys: add fields, rename none.
-import type { UpgradeSnapshot } from './ports.js';
-import type { Plan } from './types.js';
+import type { UpgradeSnapshot } from '../engine/ports.js';
+import type { Plan } from '../engine/types.js';
 
 export function planJson(plan: Plan) {
   return {
