@@ -1,5 +1,6 @@
 // The deploy webhook over real HTTP, with a real git repository, the real dispatcher and engine
 // API over a real (PGlite) store: the hook is `start` pinned to a commit, audited.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ const audit = () =>
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'drover-hook-'));
   shas = (await buildRangeRepo(join(root, 'deploy'), 3, 2, 'nova-compute')).shas;
+  // The newest release, icehouse, is where continuous deployment goes: its branch holds the commits.
+  execFileSync('git', ['-C', join(root, 'deploy'), 'branch', 'stable/icehouse', 'stable/havana']);
   const commits = createGitRepo(join(root, 'deploy'));
   database = await openTestDatabase();
   const upgrades = createUpgrades({ config, store: database.store, clock: systemClock, refs: commits });
