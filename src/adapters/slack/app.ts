@@ -86,21 +86,28 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     (error: unknown) => report(error),
   );
   /** Where a request came from: its team and channel, a DM or not. */
-  const contextOf = (from: { team?: string | undefined; channel?: string | undefined }): ActorContext => ({
-    origin: {
-      platform: 'slack',
-      team: from.team,
-      expectedTeam: team,
-      channel: from.channel,
-      direct: from.channel?.startsWith('D') ?? false,
-    },
-  });
+  const contextOf = async (from: {
+    team?: string | undefined;
+    channel?: string | undefined;
+  }): Promise<ActorContext> => {
+    // The first requests may come before auth.test has answered: wait for it (it settles either way).
+    if (team === undefined) await learnTeam;
+    return {
+      origin: {
+        platform: 'slack',
+        team: from.team,
+        expectedTeam: team,
+        channel: from.channel,
+        direct: from.channel?.startsWith('D') ?? false,
+      },
+    };
+  };
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
     const work = dispatcher.handle(
       actorOf(command.user_id, command.user_name),
       command.text,
-      contextOf({ team: command.team_id, channel: command.channel_id }),
+      await contextOf({ team: command.team_id, channel: command.channel_id }),
     );
     const early = await Promise.race([
       work,
@@ -128,7 +135,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reply = await dispatcher.handle(
       actorOf(body.user.id, (body.user as { name?: string }).name),
       request,
-      contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
+      await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
     );
     if (!reply.ok || reply.ephemeral)
       await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
@@ -163,7 +170,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reply = await dispatcher.handle(
       actorOf(message.user, undefined),
       { verb: 'ack', failure: Number(failure), ...(note ? { note } : {}) },
-      contextOf({ team: (body as { team_id?: string }).team_id, channel: message.channel }),
+      await contextOf({ team: (body as { team_id?: string }).team_id, channel: message.channel }),
     );
     if (!reply.ok)
       await client.chat.postEphemeral({
