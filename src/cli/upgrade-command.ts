@@ -83,7 +83,7 @@ function defineUpgrade(program: Command, io: Io, exit: (code: number) => void): 
     command
       .option(
         '--wait',
-        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 1 failed, paused or aborted',
+        'stay until the upgrade rests; exit 0 completed, 2 at a gate, 3 completed with failures, 1 failed, paused or aborted',
       )
       .option('--json', 'print the upgrade(s) as JSON (docs/json.md)')
       .option(
@@ -164,10 +164,14 @@ async function driveHere(
   }
 }
 
-/** `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate; 1 otherwise. */
+/**
+ * `--wait` exit codes: 0 completed (or rolled back, for rollback); 2 at a gate; 3 completed with
+ * failures (tolerated by maxFailures, or skipped); 1 otherwise.
+ */
 export function waitExitCode(verb: string, snapshot: UpgradeSnapshot): number {
   const { state } = snapshot.upgrade;
   if (state === 'completed') return 0;
+  if (state === 'completed_with_failures') return 3;
   if (state === 'rolled_back') return verb === 'rollback' ? 0 : 1;
   if (state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated') return 2;
   return 1;

@@ -32,6 +32,7 @@ export function applyChange(
   const patches = failures.filter((f) => f.id !== undefined) as Array<Partial<FailureRecord>>;
   const opened: FailureRecord[] = fresh.map(({ id: _none, ...failure }, i) => ({
     ...failure,
+    kind: failure.kind ?? 'phase',
     id: failureIds[i]!,
     upgradeId: snapshot.upgrade.id,
     state: 'open',

@@ -6,8 +6,10 @@ import { templateValues } from './commands.js';
 import { bisect, culpritOf, undecided } from './culprit.js';
 import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
+import { failureFingerprint } from './failures.js';
 import { nodeRefs } from './fleet.js';
 import { own } from './lookup.js';
+import { describeResult } from './observe.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
 import { phaseCommand } from './template.js';
 import type { Culprit, Phase } from './types.js';
@@ -25,18 +27,9 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const paths = own(deps.config.services, failure.service)?.paths ?? [];
       if (!plan.commit || !plan.fromCommit)
         return undecided([], paths, 0, 'the release has no resolved commit range');
-      const commits = await deps.commits.range(plan.fromCommit, plan.commit);
-      if (plan.pinned) {
-        const deployed = commits.at(-1) ?? {
-          sha: plan.commit,
-          parents: [],
-          authorName: '',
-          authorEmail: '',
-          subject: '',
-          files: [],
-        };
-        return culpritOf(deployed, 'commit', 0, 'the step deployed this one commit');
-      }
+      // The commits this node actually received: from the one it ran to the one deployed.
+      const start = ranBefore(snapshot, failure, plan.fromCommit);
+      const commits = await deps.commits.range(start, plan.commit);
       if (commits.length === 1)
         return culpritOf(commits[0]!, 'commit', 0, 'the step deployed this one commit');
       if (failure.phase === 'rollback' || failure.phase === 'version' || failure.phase === 'drain') {
@@ -60,11 +53,22 @@ export function createAttributor(deps: AttributorDeps): Attributor {
         session,
         upgradeCommand,
         phaseCommand: (sha) => command(failure.phase, sha),
+        fingerprintOf: (result) => {
+          const output = [result.stdoutTail, result.stderrTail].filter(Boolean).join('\n');
+          return failureFingerprint({ node: node.ref.name, service: failure.service }, node.ref.host, {
+            kind: 'phase',
+            phase: failure.phase,
+            exitCode: result.exitCode,
+            text: describeResult(failure.phase, result),
+            output,
+          });
+        },
       });
       try {
         const culprit = await bisect({
           commits,
-          fromCommit: plan.fromCommit,
+          fromCommit: start,
+          fingerprint: failure.fingerprint,
           paths,
           probe,
           recheck,
@@ -82,6 +86,16 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       }
     },
   };
+}
+
+/**
+ * The commit the failed node ran before this step: its `version` output when that was a commit
+ * (a deploy reaching a node some commits behind), else the release's `from` commit.
+ */
+function ranBefore(snapshot: UpgradeSnapshot, failure: FailureRecord, fromCommit: string): string {
+  const unit = snapshot.units.find((u) => u.node === failure.nodes[0] && u.service === failure.service);
+  const version = unit?.versionBefore?.trim();
+  return version && /^[0-9a-f]{40}$/i.test(version) ? version : fromCommit;
 }
 
 /** The failed node, or the environment's canary when it runs the failing service too. */

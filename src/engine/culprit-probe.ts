@@ -2,7 +2,7 @@
 // template (`{{commit}}` = that sha) and run the failing phase; the verdict follows
 // `git bisect run`: exit 0 good, 125 (or a dropped connection, or a deploy that did not
 // finish) skip, anything else bad. Restoring the node afterwards is not a probe.
-import type { ProbeVerdict } from './culprit.js';
+import type { ProbeRun, ProbeVerdict } from './culprit.js';
 import type { Command, NodeSession } from './ports.js';
 import type { PhaseResult } from './types.js';
 
@@ -15,13 +15,15 @@ export interface ProbeDeps {
   upgradeCommand: (sha: string) => Command;
   /** The failing phase rendered for a commit (undefined: the config has no such phase). */
   phaseCommand: (sha: string) => Command | undefined;
+  /** The fingerprint a failed run would have as a failure (to tell the original failure from another). */
+  fingerprintOf?: (result: PhaseResult) => string;
 }
 
 export interface NodeProbe {
   /** Deploys `sha` and runs the failing phase: one probe. */
-  probe(sha: string): Promise<ProbeVerdict>;
-  /** Runs the failing phase again on what is deployed now, to confirm a failure (no deploy). */
-  recheck(sha: string): Promise<ProbeVerdict>;
+  probe(sha: string): Promise<ProbeRun>;
+  /** Runs the failing phase again on what is deployed now, to confirm a pass (no deploy). */
+  recheck(sha: string): Promise<ProbeRun>;
 }
 
 export function verdictOf(result: PhaseResult): ProbeVerdict {
@@ -31,19 +33,24 @@ export function verdictOf(result: PhaseResult): ProbeVerdict {
 
 export function makeProbe(deps: ProbeDeps): NodeProbe {
   const failing = (sha: string) => deps.phaseCommand(sha);
-  const runPhase = async (sha: string): Promise<ProbeVerdict> => {
+  const runOf = (result: PhaseResult): ProbeRun => {
+    const verdict = verdictOf(result);
+    return { verdict, fingerprint: verdict === 'bad' ? (deps.fingerprintOf?.(result) ?? null) : null };
+  };
+  const skip: ProbeRun = { verdict: 'skip', fingerprint: null };
+  const runPhase = async (sha: string): Promise<ProbeRun> => {
     const command = failing(sha);
-    if (!command) return 'skip';
-    return verdictOf(await deps.session.run(command));
+    if (!command) return skip;
+    return runOf(await deps.session.run(command));
   };
   return {
     async probe(sha) {
       const upgrade = deps.upgradeCommand(sha);
       const deployed = await deps.session.run(upgrade);
       // The failing phase is the deploy itself: its verdict is the probe's.
-      if (failing(sha)?.phase === 'upgrade') return verdictOf(deployed);
+      if (failing(sha)?.phase === 'upgrade') return runOf(deployed);
       // A commit that does not deploy cannot be tested for a later phase.
-      if (verdictOf(deployed) !== 'good') return 'skip';
+      if (verdictOf(deployed) !== 'good') return skip;
       return runPhase(sha);
     },
     recheck: runPhase,

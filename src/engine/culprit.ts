@@ -2,15 +2,24 @@
 // bisection with `git bisect run` semantics — verify that `from` passes, then halve the
 // range (⌈log2 n⌉ probes), skipping probes that cannot decide. Pure but for the probe.
 //
-// Flaky checks: a 'bad' verdict is confirmed by re-running the failing phase alone
-// (`recheck`, no redeploy) `retries` times (config.releases.bisectRetries); any re-run
-// that is not 'bad' wins. A health check that fails once on a good commit is thus not
-// mistaken for the culprit; a 'good' verdict is never re-run (a bad commit seldom passes).
-// Re-runs are not probes: a probe is one deploy plus its failing phase.
+// Intermittent failures (config.releases.bisectRetries): a commit counts good only after
+// `retries + 1` passing runs of the failing phase (re-runs, `recheck`, deploy nothing); one run
+// failing with the original failure's fingerprint marks it bad at once; a run failing another
+// way makes the commit untestable, like exit 125. A real bug that sometimes passes is thus not
+// taken for a good commit. Re-runs are not probes: a probe is one deploy plus its failing phase.
 import type { CommitInfo } from './ports.js';
 import type { Culprit } from './types.js';
 
 export type ProbeVerdict = 'good' | 'bad' | 'skip';
+
+/** One run of the failing phase: its verdict, and for a failure the fingerprint it would have. */
+export interface ProbeRun {
+  verdict: ProbeVerdict;
+  fingerprint: string | null;
+}
+
+const asRun = (run: ProbeVerdict | ProbeRun): ProbeRun =>
+  typeof run === 'string' ? { verdict: run, fingerprint: null } : run;
 
 export interface BisectInput {
   /** The release's commits, oldest first; the last one is what the failing step deployed. */
@@ -19,10 +28,12 @@ export interface BisectInput {
   /** Paths of the failing service: commits touching them are the suspects. */
   paths: string[];
   /** Deploys a commit and runs the failing phase once. */
-  probe: (sha: string) => Promise<ProbeVerdict>;
-  /** Re-runs of the failing phase alone, to confirm a failure (a flaky check passes on one). */
-  recheck: (sha: string) => Promise<ProbeVerdict>;
+  probe: (sha: string) => Promise<ProbeVerdict | ProbeRun>;
+  /** Re-runs the failing phase alone on what is deployed (to confirm a pass). */
+  recheck: (sha: string) => Promise<ProbeVerdict | ProbeRun>;
   retries: number;
+  /** The original failure's fingerprint: a failure with another one is untestable. */
+  fingerprint?: string | undefined;
   progress: (text: string, stepsLeft: number, commitsLeft: number) => void;
 }
 
@@ -79,16 +90,20 @@ export async function bisect(input: BisectInput): Promise<Culprit> {
   if (commits.length === 0) return undecided(commits, input.paths, 0, 'the step deployed no new commit');
   if (commits.length === 1) return culpritOf(commits[0]!, 'commit', 0, 'the step deployed this one commit');
   let probes = 0;
-  /** A verdict, with a failure confirmed by re-running the phase `retries` times. */
+  /** A verdict: good after `retries + 1` passes, bad on the original failure, else skip. */
   const decide = async (sha: string): Promise<ProbeVerdict> => {
     probes += 1;
-    const first = await input.probe(sha);
-    if (first !== 'bad') return first;
-    for (let i = 0; i < input.retries; i += 1) {
-      const again = await input.recheck(sha);
-      if (again !== 'bad') return again;
+    let run = asRun(await input.probe(sha));
+    for (let passes = 0; ; ) {
+      if (run.verdict === 'skip') return 'skip';
+      if (run.verdict === 'bad') {
+        const same = !input.fingerprint || !run.fingerprint || run.fingerprint === input.fingerprint;
+        return same ? 'bad' : 'skip';
+      }
+      passes += 1;
+      if (passes > input.retries) return 'good';
+      run = asRun(await input.recheck(sha));
     }
-    return 'bad';
   };
 
   input.progress(

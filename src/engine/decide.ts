@@ -1,32 +1,17 @@
 // The rollout's decisions: a pure function of the stored state, what this process observed,
 // and the time. The driver (driver.ts) performs what it returns and nothing else.
+import type { DecideContext } from './context.js';
+import { type Dispatch, dispatchable, stuckReason } from './dispatch.js';
 import { Draft } from './draft.js';
+import { giveUp } from './interrupted.js';
 import { applyObservations, type Observations, resolveRecoveredFailures } from './observe.js';
 import type { Change, UnitRecord, UpgradeSnapshot } from './ports.js';
+import { rollBack } from './rollback.js';
 import { resolveLimit } from './strategy.js';
-import type { Phase } from './types.js';
 
+export type { DecideContext } from './context.js';
+export type { Dispatch } from './dispatch.js';
 export type { Observations, UnitOutcome } from './observe.js';
-
-export interface DecideContext {
-  /** node → its roles. */
-  roles: Map<string, string[]>;
-  /** role → nodes that may be unavailable at once. */
-  unavailable: Map<string, number>;
-  /** service → services it comes after. */
-  after: Map<string, string[]>;
-  /** host of each node, for fingerprints. */
-  hosts: Map<string, string>;
-}
-
-export interface Dispatch {
-  unitId: number;
-  kind: 'upgrade' | 'rollback';
-  /** Re-run after an interruption: probe `version` first, never upgrade twice. */
-  resume: boolean;
-  /** Start from this phase (a retry re-runs from the failed phase). */
-  fromPhase: Phase | null;
-}
 
 export interface Decision {
   change: Change | null;
@@ -35,7 +20,8 @@ export interface Decision {
   wakeAt: Date | null;
 }
 
-const MAX_ATTEMPTS = 3;
+/** Interruptions (a dropped connection, a driver that stopped) a unit survives before it fails. */
+export const MAX_ATTEMPTS = 3;
 
 export function decide(
   snapshot: UpgradeSnapshot,
@@ -56,52 +42,65 @@ export function decide(
     });
   }
   if (['running', 'paused', 'rolling_back'].includes(draft.state))
-    dispatch.push(...orphans(draft, observations, now));
-  if (draft.state === 'paused') retries(draft, context, now, dispatch);
-  if (draft.state === 'running') wakeAt = advance(draft, observations, context, now, dispatch);
+    dispatch.push(...orphans(draft, observations, context, now));
+  if (draft.state === 'running' || draft.state === 'paused')
+    dispatch.push(...dispatchable(draft, retried(draft), context, now));
+  if (draft.state === 'paused') maybeGoOn(draft, context);
+  if (draft.state === 'running') wakeAt = advance(draft, context, now, dispatch);
   if (draft.state === 'rolling_back') rollBack(draft, observations, context, now, dispatch);
 
   return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, wakeAt };
 }
 
-/**
- * While paused, only retried units run (pending units that ran before). Once nothing holds a
- * fail-fast pause any more, the upgrade goes on as after `resume`.
- */
-function retries(draft: Draft, context: DecideContext, now: Date, dispatch: Dispatch[]): void {
+/** Units an operator retried (pending units that ran before), in any wave. */
+const retried = (draft: Draft): UnitRecord[] =>
+  [...draft.units.values()]
+    .filter((unit) => unit.state === 'pending' && unit.attempts > 0)
+    .sort((a, b) => a.wave - b.wave || a.seq - b.seq);
+
+/** Why the current wave stops the upgrade: failures beyond maxFailures, or undefined. */
+export function failFastReason(draft: Draft): string | undefined {
   const wave = draft.waves[draft.currentWave];
-  if (!wave) return;
+  if (!wave) return undefined;
   const units = draft.unitsOfWave(wave.index);
-  const retried = units.filter((unit) => unit.state === 'pending' && unit.attempts > 0);
-  dispatch.push(
-    ...dispatchable(draft, retried, context, draft.snapshot.upgrade.plan.strategy.concurrency, now),
+  const failed = units.filter((unit) => unit.state === 'failed');
+  const maxFailures = draft.snapshot.upgrade.plan.strategy.maxFailures;
+  if (failed.length <= resolveLimit(maxFailures, units.length)) return undefined;
+  const list = failed.map((unit) => {
+    const what = unit.phase === null ? 'could not be reached' : `failed ${unit.phase}`;
+    return `${unit.node} ${what}${unit.exitCode === null ? '' : ` (exit ${unit.exitCode})`}`;
+  });
+  return `wave ${wave.index + 1}: ${failed.length} of ${units.length} failed (maxFailures ${maxFailures}): ${list.join(', ')}`;
+}
+
+/**
+ * A pause that failures caused ends by itself once retries or skips cleared them: nothing
+ * retried still runs, the wave is within maxFailures, and some unit can start again.
+ */
+function maybeGoOn(draft: Draft, context: DecideContext): void {
+  if (draft.snapshot.upgrade.pausedBy !== 'failures') return;
+  const busy = [...draft.units.values()].some(
+    (unit) => unit.state === 'running' || (unit.state === 'pending' && unit.attempts > 0),
   );
-  const busy = units.some(
-    (unit) => (unit.state === 'pending' && unit.attempts > 0) || unit.state === 'running',
-  );
-  if (busy || draft.snapshot.upgrade.pausedBy !== 'failures') return;
-  const failed = units.filter((unit) => unit.state === 'failed').length;
-  if (failed > resolveLimit(draft.snapshot.upgrade.plan.strategy.maxFailures, units.length)) return;
+  if (busy || failFastReason(draft) !== undefined) return;
+  const wave = draft.waves[draft.currentWave];
+  if (wave && stuckReason(draft, draft.unitsOfWave(wave.index), context) !== undefined) return;
   draft.setUpgrade(
     'running',
-    `wave ${wave.index + 1}: the retried or skipped nodes no longer hold it; going on`,
+    `${wave ? `wave ${wave.index + 1}: ` : ''}the retried or skipped nodes no longer hold it; going on`,
     { type: 'upgrade.resumed', data: {} },
   );
 }
 
-/** Units stored as running that no one here runs: a previous process died mid-run. */
-function orphans(draft: Draft, observations: Observations, now: Date): Dispatch[] {
+/** Units stored as running that no one here runs: a previous process died, or the connection dropped. */
+function orphans(draft: Draft, observations: Observations, context: DecideContext, now: Date): Dispatch[] {
   const found: Dispatch[] = [];
   for (const unit of draft.units.values()) {
     const upgrading = unit.state === 'running';
     const rollingBack = unit.state === 'rolling_back' && unit.phase === 'rollback';
     if ((!upgrading && !rollingBack) || observations.inFlight.has(unit.id)) continue;
     if (unit.attempts >= MAX_ATTEMPTS) {
-      draft.setUnit(unit.id, {
-        state: upgrading ? 'failed' : 'rollback_failed',
-        outputTail: `${unit.outputTail}\n(interrupted ${unit.attempts} times; giving up)`.trim(),
-        finishedAt: now,
-      });
+      giveUp(draft, unit, context, now);
       continue;
     }
     draft.setUnit(unit.id, { attempts: unit.attempts + 1 });
@@ -110,27 +109,34 @@ function orphans(draft: Draft, observations: Observations, now: Date): Dispatch[
   return found;
 }
 
-function advance(
-  draft: Draft,
-  _observations: Observations,
-  context: DecideContext,
-  now: Date,
-  dispatch: Dispatch[],
-): Date | null {
+function finish(draft: Draft): void {
+  const units = [...draft.units.values()];
+  const failed = units.filter((unit) => unit.state === 'failed' || unit.state === 'skipped');
+  if (failed.length === 0) {
+    draft.setUpgrade(
+      'completed',
+      draft.waves.length === 0
+        ? 'nothing to upgrade: every node is at the target'
+        : `all ${draft.waves.length} waves done`,
+      { type: 'upgrade.completed', data: {} },
+    );
+    return;
+  }
+  const list = failed.map((unit) => `${unit.service} on ${unit.node} ${unit.state}`);
+  draft.setUpgrade(
+    'completed_with_failures',
+    `every unit finished; ${failed.length} of ${units.length} did not upgrade: ${list.join(', ')}`,
+    { type: 'upgrade.completed', data: { failures: failed.length } },
+  );
+}
+
+function advance(draft: Draft, context: DecideContext, now: Date, dispatch: Dispatch[]): Date | null {
   const plan = draft.snapshot.upgrade.plan;
   for (let guard = 0; guard <= draft.waves.length; guard += 1) {
     const wave = draft.waves[draft.currentWave];
     if (!wave) {
-      draft.setUpgrade(
-        'completed',
-        draft.waves.length === 0
-          ? 'nothing to upgrade: every node is at the target'
-          : `all ${draft.waves.length} waves done`,
-        {
-          type: 'upgrade.completed',
-          data: {},
-        },
-      );
+      const busy = [...draft.units.values()].some((u) => u.state === 'running' || u.state === 'pending');
+      if (!busy) finish(draft);
       return null;
     }
     if (wave.state === 'pending') {
@@ -147,28 +153,31 @@ function advance(
     if (wave.state !== 'running') return null;
 
     const units = draft.unitsOfWave(wave.index);
-    const failed = units.filter((unit) => unit.state === 'failed');
-    const limit = resolveLimit(plan.strategy.maxFailures, units.length);
-    if (failed.length > limit) {
-      const list = failed.map(
-        (unit) =>
-          `${unit.node} failed ${unit.phase ?? 'upgrade'}${unit.exitCode === null ? '' : ` (exit ${unit.exitCode})`}`,
-      );
+    const failFast = failFastReason(draft);
+    if (failFast) {
       draft.setUpgrade(
         'paused',
-        `wave ${wave.index + 1}: ${failed.length} of ${units.length} failed (maxFailures ${plan.strategy.maxFailures}): ${list.join(', ')}`,
-        {
-          type: 'upgrade.paused',
-          data: { wave: wave.index, failFast: true },
-        },
+        failFast,
+        { type: 'upgrade.paused', data: { wave: wave.index, failFast: true } },
         'failures',
       );
       return null;
     }
-    dispatch.push(...dispatchable(draft, units, context, plan.strategy.concurrency, now));
-    const busy = units.some((unit) => unit.state === 'pending' || unit.state === 'running');
-    if (busy) return null;
+    dispatch.push(...dispatchable(draft, units, context, now));
+    if (units.some((unit) => unit.state === 'running')) return null;
+    const stuck = stuckReason(draft, units, context);
+    if (stuck) {
+      draft.setUpgrade(
+        'paused',
+        `wave ${wave.index + 1}: ${stuck}`,
+        { type: 'upgrade.paused', data: { wave: wave.index, held: true } },
+        'failures',
+      );
+      return null;
+    }
+    if (units.some((unit) => unit.state === 'pending')) return null;
 
+    const failed = units.filter((unit) => unit.state === 'failed');
     const last = wave.index === draft.waves.length - 1;
     const summary = `wave ${wave.index + 1} of ${draft.waves.length} (${wave.service}) done`;
     draft.emit({
@@ -195,128 +204,4 @@ function advance(
     return null;
   }
   return null;
-}
-
-/** Pending units of a wave that may start now: dependencies met, concurrency and availability allowing. */
-function dispatchable(
-  draft: Draft,
-  units: UnitRecord[],
-  context: DecideContext,
-  concurrency: number,
-  now: Date,
-): Dispatch[] {
-  const all = [...draft.units.values()];
-  const active = (unit: UnitRecord) =>
-    unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback');
-  let capacity = concurrency - all.filter(active).length;
-  const down = unavailableByRole(all, context);
-  let nextSeq = Math.max(0, ...all.map((unit) => unit.startedSeq ?? 0)) + 1;
-  const found: Dispatch[] = [];
-  for (const unit of units) {
-    if (capacity <= 0) break;
-    if (unit.state !== 'pending') continue;
-    const blockedBy = context.after.get(unit.service) ?? [];
-    if (
-      units.some(
-        (other) =>
-          blockedBy.includes(other.service) && !['done', 'at_target', 'skipped'].includes(other.state),
-      )
-    )
-      continue;
-    if (!fits(unit.node, down, context)) continue;
-    draft.setUnit(unit.id, {
-      state: 'running',
-      startedAt: now,
-      startedSeq: nextSeq,
-      attempts: unit.attempts + 1,
-    });
-    nextSeq += 1;
-    markDown(unit.node, down, context);
-    capacity -= 1;
-    found.push({ unitId: unit.id, kind: 'upgrade', resume: false, fromPhase: unit.phase });
-  }
-  return found;
-}
-
-function unavailableByRole(units: UnitRecord[], context: DecideContext): Map<string, Set<string>> {
-  const down = new Map<string, Set<string>>();
-  for (const unit of units) {
-    if (['running', 'failed', 'rolling_back', 'rollback_failed'].includes(unit.state))
-      markDown(unit.node, down, context);
-  }
-  return down;
-}
-
-function markDown(node: string, down: Map<string, Set<string>>, context: DecideContext): void {
-  for (const role of context.roles.get(node) ?? []) {
-    const set = down.get(role) ?? new Set<string>();
-    set.add(node);
-    down.set(role, set);
-  }
-}
-
-function fits(node: string, down: Map<string, Set<string>>, context: DecideContext): boolean {
-  return (context.roles.get(node) ?? []).every((role) => {
-    const set = down.get(role);
-    if (set?.has(node)) return true;
-    return (set?.size ?? 0) < (context.unavailable.get(role) ?? Number.POSITIVE_INFINITY);
-  });
-}
-
-const STARTED_UPGRADE: ReadonlyArray<Phase | null> = ['upgrade', 'health', 'undrain'];
-
-function rollBack(
-  draft: Draft,
-  observations: Observations,
-  context: DecideContext,
-  now: Date,
-  dispatch: Dispatch[],
-): void {
-  const inScope = new Set(
-    draft.waves.filter((wave) => wave.state === 'rolled_back').map((wave) => wave.index),
-  );
-  const scoped = [...draft.units.values()].filter((unit) => inScope.has(unit.wave));
-  for (const unit of scoped) {
-    const upgraded =
-      unit.state === 'done' || (unit.state === 'failed' && STARTED_UPGRADE.includes(unit.phase));
-    if (upgraded) draft.setUnit(unit.id, { state: 'rolling_back', phase: null });
-  }
-  const all = [...draft.units.values()];
-  let capacity =
-    draft.snapshot.upgrade.plan.strategy.concurrency -
-    all.filter((u) => u.state === 'running' || (u.state === 'rolling_back' && u.phase === 'rollback')).length;
-  const down = unavailableByRole(
-    all.filter((unit) => !(unit.state === 'rolling_back' && unit.phase === null)),
-    context,
-  );
-  const queued = scoped
-    .filter((unit) => unit.state === 'rolling_back' && unit.phase === null)
-    .sort((a, b) => (b.startedSeq ?? 0) - (a.startedSeq ?? 0));
-  for (const unit of queued) {
-    if (capacity <= 0) break;
-    if (!fits(unit.node, down, context)) continue;
-    draft.setUnit(unit.id, { phase: 'rollback', attempts: unit.attempts + 1, startedAt: now });
-    markDown(unit.node, down, context);
-    capacity -= 1;
-    dispatch.push({ unitId: unit.id, kind: 'rollback', resume: false, fromPhase: 'rollback' });
-  }
-  const unfinished = scoped.some((unit) => unit.state === 'running' || unit.state === 'rolling_back');
-  if (unfinished || observations.inFlight.size > 0) return;
-  const broken = scoped.filter((unit) => unit.state === 'rollback_failed');
-  if (broken.length > 0) {
-    draft.setUpgrade('failed', `rollback failed on ${broken.map((unit) => unit.node).join(', ')}`, {
-      type: 'upgrade.failed',
-      data: {},
-    });
-  } else {
-    const count = scoped.filter((unit) => unit.state === 'rolled_back').length;
-    draft.setUpgrade(
-      'rolled_back',
-      `rolled back ${count} unit(s) to ${draft.snapshot.upgrade.plan.from ?? 'the previous release'}`,
-      {
-        type: 'upgrade.rolled_back',
-        data: {},
-      },
-    );
-  }
 }

@@ -4,13 +4,15 @@
 // units and attributions and waits.
 
 import { applyChange } from './apply.js';
+import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
-import { type DecideContext, decide } from './decide.js';
+import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, NewEvent, UpgradeSnapshot } from './ports.js';
-import { errorResult, runUnit, type UnitDeps } from './run-unit.js';
+import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot } from './ports.js';
+import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
+import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
-import type { Culprit, NodeRef } from './types.js';
+import { attributable, type Culprit, type NodeRef } from './types.js';
 
 export interface Attributor {
   attribute(
@@ -20,17 +22,23 @@ export interface Attributor {
   ): Promise<Culprit>;
 }
 
-export interface DriverDeps extends Omit<UnitDeps, 'now' | 'atTarget'> {
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch' | 'store'> {
+  store: Store;
   clock: Clock;
   owner: string;
   nodes: Map<string, NodeRef>;
   context: DecideContext;
   attributor: Attributor;
-  atTarget: (snapshot: UpgradeSnapshot, version: string) => boolean;
+  classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
   leaseMs?: number;
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
+  /**
+   * After taking an expired lease from a holder not known dead, how long the units it left
+   * running are left alone (its phases may still run): the longest phase timeout.
+   */
+  takeoverGraceMs?: number;
 }
 
 export type DriveUntil = 'resting' | 'terminal';
@@ -44,7 +52,9 @@ export function isResting(snapshot: UpgradeSnapshot): boolean {
   const busy = snapshot.units.some(
     (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
   );
-  const attributing = snapshot.failures.some((failure) => failure.culprit === null);
+  const attributing = snapshot.failures.some(
+    (failure) => failure.culprit === null && attributable(failure.kind),
+  );
   if (busy || attributing) return false;
   if (TERMINAL_UPGRADE.includes(state) || state === 'paused') return true;
   return state === 'running' && snapshot.waves[snapshot.upgrade.currentWave]?.state === 'gated';
@@ -67,8 +77,26 @@ export async function drive(
   let wake: () => void = () => undefined;
   const woken = () => wake();
   let leaseCheckedAt = 0;
-  let holding = false;
+  /** The lease epoch this driver holds (undefined: none). Nothing from another tenure counts. */
+  let epoch: number | undefined;
+  /** Until when the lease is proven: the time before the statement that proved it, plus its ttl. */
+  let provenUntil = 0;
   let kept: UpgradeSnapshot | undefined;
+  /** Units a previous holder left running, and until when they count as still in flight. */
+  let suspects = new Set<number>();
+  let graceUntil = 0;
+  let takenOver = false;
+  const newTenure = (held: number | undefined) => {
+    if (held === epoch) return;
+    epoch = held;
+    takenOver = held !== undefined;
+    results = [];
+    culprits = [];
+    attributed.clear();
+    kept = undefined;
+  };
+  /** Fencing: a unit's next phase starts only while the lease it was dispatched under is proven. */
+  const mayDispatch = (tenure: number) => () => epoch === tenure && deps.clock.now().getTime() < provenUntil;
 
   try {
     for (;;) {
@@ -77,13 +105,19 @@ export async function drive(
       // While units are still running, gather a few more results into the same decision.
       if (results.length > 0 && inFlight.size > 0) await deps.clock.sleep(BATCH_MS, signal);
       const now = deps.clock.now();
-      if (now.getTime() - leaseCheckedAt > leaseMs / 3 || !holding) {
-        holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
-        if (!holding && deps.ownerDead) {
+      if (now.getTime() - leaseCheckedAt > leaseMs / 3 || epoch === undefined) {
+        let held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now);
+        let fromDead = false;
+        if (held === undefined && deps.ownerDead) {
           const holder = await deps.store.leaseHolder(upgradeId, now);
-          if (holder && deps.ownerDead(holder))
-            holding = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
+          if (holder && deps.ownerDead(holder)) {
+            held = await deps.store.acquireLease(upgradeId, deps.owner, leaseMs, now, holder);
+            fromDead = true;
+          }
         }
+        newTenure(held);
+        if (fromDead) takenOver = false;
+        if (held !== undefined) provenUntil = now.getTime() + leaseMs;
         leaseCheckedAt = now.getTime();
       }
       // The snapshot this driver last committed stands while nobody else wrote since.
@@ -91,27 +125,47 @@ export async function drive(
       const snapshot = kept && revision === kept.upgrade.revision ? kept : await deps.store.load(upgradeId);
       if (!snapshot) throw new Error(`upgrade #${upgradeId} does not exist`);
       kept = snapshot;
-      if (!holding) {
+      if (takenOver) {
+        // A holder that lost its lease may still be inside a phase it started in time: its
+        // units are resumed once that phase must have ended.
+        takenOver = false;
+        suspects = new Set(
+          snapshot.units.filter((u) => u.state === 'running' || u.state === 'rolling_back').map((u) => u.id),
+        );
+        graceUntil = now.getTime() + (deps.takeoverGraceMs ?? 0);
+      }
+      if (epoch === undefined) {
         if (stop(snapshot, until, signal)) return snapshot;
         await deps.clock.sleep(Math.min(leaseMs / 3, 1000), signal);
         continue;
       }
+      const tenure = epoch;
       const batch = { results, culprits };
       results = [];
       culprits = [];
-      const decision = decide(snapshot, { inFlight: new Set(inFlight.keys()), ...batch }, deps.context, now);
+      const elsewhere = now.getTime() < graceUntil ? [...suspects] : [];
+      const running = new Set([...inFlight.keys(), ...elsewhere]);
+      const decision = decide(snapshot, { inFlight: running, ...batch }, deps.context, now);
       if (decision.change) {
-        const { ok, failureIds } = await deps.store.commit(
+        const sent = deps.clock.now();
+        const { ok, failureIds, leaseLost } = await deps.store.commit(
           upgradeId,
           snapshot.upgrade.revision,
           decision.change,
+          { owner: deps.owner, epoch: tenure, now: sent, ttlMs: leaseMs },
         );
+        if (leaseLost) {
+          // Another driver holds the upgrade now: dispatch nothing, keep nothing of this tenure.
+          newTenure(undefined);
+          continue;
+        }
         if (!ok) {
           results = [...batch.results, ...results];
           culprits = [...batch.culprits, ...culprits];
           kept = undefined;
           continue;
         }
+        provenUntil = sent.getTime() + leaseMs;
         kept = applyChange(snapshot, decision.change, failureIds, now);
       }
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
@@ -122,12 +176,19 @@ export async function drive(
         const node = deps.nodes.get(unit.node)!;
         const task = runUnit(
           { unit, node, plan: fresh.upgrade.plan, dispatch: job },
-          { ...deps, now: () => deps.clock.now(), atTarget: (version) => deps.atTarget(fresh, version) },
+          {
+            ...deps,
+            now: () => deps.clock.now(),
+            classify: (version) => deps.classify(fresh, unit.service, version),
+            mayDispatch: mayDispatch(tenure),
+          },
         ).then(
           (outcome) => {
-            results.push(outcome);
+            if (epoch === tenure) results.push(outcome);
           },
           (error: unknown) => {
+            // A unit stopped for a lost lease is left running: its next holder resumes it.
+            if (error instanceof LeaseLostError || epoch !== tenure) return;
             results.push(crashed(job.unitId, job.kind, error, deps.clock.now()));
           },
         );
@@ -140,11 +201,11 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || attributed.has(failure.id)) continue;
+        if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
         attributed.add(failure.id);
         attributing += 1;
-        void attribute(failure, fresh, deps, upgradeId).then((culprit) => {
-          culprits.push({ failureId: failure.id, culprit });
+        void attribute(failure, fresh, deps, upgradeId, tenure, leaseMs).then((culprit) => {
+          if (epoch === tenure) culprits.push({ failureId: failure.id, culprit });
           attributing -= 1;
           woken();
         });
@@ -171,7 +232,7 @@ export async function drive(
     }
   } finally {
     await Promise.allSettled(inFlight.values());
-    if (holding) await deps.store.releaseLease(upgradeId, deps.owner);
+    if (epoch !== undefined) await deps.store.releaseLease(upgradeId, deps.owner);
   }
 }
 
@@ -186,10 +247,13 @@ async function attribute(
   snapshot: UpgradeSnapshot,
   deps: DriverDeps,
   upgradeId: number,
+  epoch: number,
+  ttlMs: number,
 ): Promise<Culprit> {
   try {
     return await deps.attributor.attribute(failure, snapshot, (event) => {
-      void deps.store.commit(upgradeId, null, { events: [event] });
+      const lease = { owner: deps.owner, epoch, now: deps.clock.now(), ttlMs };
+      void deps.store.commit(upgradeId, null, { events: [event] }, lease);
     });
   } catch (error) {
     return undecided(

@@ -1,11 +1,11 @@
 // What the engine derives from the config about one environment's fleet: node addresses,
 // roles, availability limits, the dependency graph, and each unit's rendered commands.
 import type { Config } from '../config/schema.js';
-import type { DecideContext } from './decide.js';
+import type { DecideContext } from './context.js';
 import { own } from './lookup.js';
 import { unavailableLimits } from './plan.js';
 import type { UpgradeSnapshot } from './ports.js';
-import { isTarget } from './skew.js';
+import { classifyVersion, type VersionClass } from './skew.js';
 import type { NodeRef, Plan } from './types.js';
 
 export interface Fleet {
@@ -45,17 +45,43 @@ export function fleetOf(config: Config, environment: string, plan: Plan): Fleet 
   };
 }
 
-/** A `version` output that names the target: the release or its commit, or the pinned commit. */
-export function atTarget(config: Config) {
-  return (snapshot: UpgradeSnapshot, version: string): boolean => {
+/** Resolves refs, and lists a range's commits when the deploy repository is there. */
+export interface RangeSource {
+  range?(fromRef: string, toRef: string): Promise<Array<{ sha: string }>>;
+}
+
+/**
+ * What a unit's `version` output means for the upgrade's plan (skew.ts `classifyVersion`). A
+ * commit that is neither end of the range is looked up in the deploy repository, once per range.
+ */
+export function versionClassifier(config: Config, repo: RangeSource | undefined) {
+  const ranges = new Map<string, Promise<Set<string>>>();
+  const rangeOf = (plan: Plan): Promise<Set<string>> => {
+    if (!plan.fromCommit || !plan.commit || !repo?.range) return Promise.resolve(new Set());
+    const key = `${plan.fromCommit}..${plan.commit}`;
+    let found = ranges.get(key);
+    if (!found) {
+      found = repo.range(plan.fromCommit, plan.commit).then(
+        (commits) => new Set(commits.map((commit) => commit.sha)),
+        () => new Set<string>(),
+      );
+      ranges.set(key, found);
+    }
+    return found;
+  };
+  return async (snapshot: UpgradeSnapshot, service: string, version: string): Promise<VersionClass> => {
     const plan = snapshot.upgrade.plan;
-    return isTarget(version, {
+    const names = {
       config,
+      service,
       release: plan.release,
       from: plan.from,
       commit: plan.commit,
       fromCommit: plan.fromCommit,
       pinned: plan.pinned,
-    });
+    };
+    const first = classifyVersion(version, names, new Set());
+    if (first.at !== 'skew' || !/^[0-9a-f]{7,40}$/i.test(version.trim())) return first;
+    return classifyVersion(version, names, await rangeOf(plan));
   };
 }

@@ -6,7 +6,7 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { atTarget, fleetOf } from './fleet.js';
+import { fleetOf, type RangeSource, versionClassifier } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
@@ -16,7 +16,8 @@ export interface EngineDeps {
   runner: NodeRunner;
   clock: Clock;
   owner: string;
-  refs?: RefResolver | undefined;
+  /** The deploy repository: resolves refs, and lists ranges for the version probe. */
+  refs?: (RefResolver & RangeSource) | undefined;
   attributor?: Attributor | undefined;
   pollMs?: number;
   leaseMs?: number;
@@ -35,8 +36,14 @@ export const UNKNOWN_CULPRIT: Attributor = {
   attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
+/** The longest a phase may run (its timeout), over every phase and service. */
+function longestPhase(config: Config): number {
+  return Math.max(...Object.values(config.phases.timeouts).filter((t) => t !== undefined));
+}
+
 export function createEngine(deps: EngineDeps): Engine {
   const driving = new Map<number, Promise<UpgradeSnapshot>>();
+  const classify = versionClassifier(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
   const driveOne = async (
@@ -58,10 +65,11 @@ export function createEngine(deps: EngineDeps): Engine {
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
-        atTarget: atTarget(deps.config),
+        classify,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
+        takeoverGraceMs: longestPhase(deps.config),
       },
       until,
       signal,

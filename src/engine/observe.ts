@@ -1,9 +1,10 @@
 // What a decision learns from this process: finished units and found culprits. Turned into
 // unit states, versions, failures grouped by fingerprint, and the events chat renders.
-import type { DecideContext } from './decide.js';
+import type { DecideContext } from './context.js';
 import type { Draft } from './draft.js';
-import { fingerprint } from './fingerprint.js';
-import type { Culprit, Phase, PhaseResult } from './types.js';
+import { openFailure } from './failures.js';
+import { DROPPED } from './interrupted.js';
+import type { Culprit, FailureKind, Phase, PhaseResult } from './types.js';
 
 export interface UnitOutcome {
   unitId: number;
@@ -16,6 +17,8 @@ export interface UnitOutcome {
   versionBefore: string | null;
   versionAfter: string | null;
   finishedAt: Date;
+  /** For a failed outcome: what failed (default `phase`); the result's stderrTail then says why. */
+  failureKind?: FailureKind;
 }
 
 export interface Observations {
@@ -31,7 +34,7 @@ export function describeResult(phase: Phase | null, result: PhaseResult | null):
   if (!result) return `${phase ?? 'connect'} failed`;
   if (result.interrupted === 'timeout')
     return `${phase} timed out after ${Math.round(result.durationMs / 1000)}s`;
-  if (result.interrupted === 'connection') return `connection dropped during ${phase}`;
+  if (result.interrupted === 'connection') return `${DROPPED} ${phase}`;
   if (result.signal) return `${phase} killed by ${result.signal}`;
   return `${phase} exited ${result.exitCode}`;
 }
@@ -40,9 +43,8 @@ export function applyObservations(
   draft: Draft,
   observations: Observations,
   context: DecideContext,
-  now: Date,
+  _now: Date,
 ): void {
-  const fresh = new Map<string, number>();
   for (const outcome of observations.results) {
     const unit = draft.units.get(outcome.unitId);
     if (!unit) continue;
@@ -53,7 +55,16 @@ export function applyObservations(
     if (!stillOurs) continue;
     if (outcome.versionBefore !== null && unit.versionBefore === null)
       draft.setUnit(unit.id, { versionBefore: outcome.versionBefore });
-    if (outcome.outcome === 'interrupted') continue;
+    if (outcome.outcome === 'interrupted') {
+      // Re-run next (orphans): the phase and the cause are kept for the failure that a third
+      // interruption opens.
+      if (outcome.kind === 'upgrade')
+        draft.setUnit(unit.id, {
+          phase: outcome.phase,
+          outputTail: describeResult(outcome.phase, outcome.result),
+        });
+      continue;
+    }
     const output = outcome.result
       ? [outcome.result.stdoutTail, outcome.result.stderrTail].filter(Boolean).join('\n')
       : '';
@@ -78,11 +89,13 @@ export function applyObservations(
       });
       if (outcome.versionAfter) draft.observeVersion(unit.node, unit.service, outcome.versionAfter);
     } else {
+      const kind = outcome.failureKind ?? 'phase';
       draft.setUnit(unit.id, {
         state: 'failed',
-        phase: outcome.phase,
+        // Nothing ran on an unreachable node: a retry starts where this dispatch would have.
+        phase: kind === 'infrastructure' ? unit.phase : outcome.phase,
         exitCode: outcome.result?.exitCode ?? null,
-        outputTail: output,
+        outputTail: kind === 'phase' ? output : `${outcome.result?.stderrTail ?? ''}`,
         finishedAt: outcome.finishedAt,
       });
     }
@@ -97,49 +110,21 @@ export function applyObservations(
       },
     });
     if (ok) continue;
-
+    const kind = outcome.failureKind ?? 'phase';
     const phase = outcome.phase ?? (outcome.kind === 'rollback' ? 'rollback' : 'drain');
-    const print = fingerprint({
-      service: unit.service,
+    openFailure(draft, context, unit, {
+      kind,
       phase,
       exitCode: outcome.result?.exitCode ?? null,
-      output: `${describeResult(phase, outcome.result)}\n${output}`,
-      node: unit.node,
-      host: context.hosts.get(unit.node) ?? unit.node,
+      text: kind === 'phase' ? describeResult(phase, outcome.result) : (outcome.result?.stderrTail ?? ''),
+      output: kind === 'phase' ? output : '',
     });
-    const existing = draft.failures.find((failure) => failure.fingerprint === print);
-    if (existing) {
-      const nodes = existing.nodes.includes(unit.node) ? existing.nodes : [...existing.nodes, unit.node];
-      draft.patchFailure(existing.id, {
-        nodes,
-        state: existing.state === 'resolved' ? 'open' : existing.state,
-      });
-      draft.emit({ type: 'failure.updated', data: { failureId: existing.id, node: unit.node } });
-    } else if (fresh.has(print)) {
-      const failure = draft.newFailures[fresh.get(print)!]!;
-      if (!failure.nodes.includes(unit.node)) failure.nodes.push(unit.node);
-    } else {
-      fresh.set(print, draft.newFailures.length);
-      draft.addFailure({
-        fingerprint: print,
-        service: unit.service,
-        phase,
-        exitCode: outcome.result?.exitCode ?? null,
-        nodes: [unit.node],
-        outputTail: `${describeResult(phase, outcome.result)}\n${output}`.trim(),
-      });
-      draft.emit({
-        type: 'failure.opened',
-        data: { fingerprint: print, node: unit.node, service: unit.service, phase },
-      });
-    }
   }
   for (const { failureId, culprit } of observations.culprits) {
     if (!draft.failures.some((failure) => failure.id === failureId)) continue;
     draft.patchFailure(failureId, { culprit });
     draft.emit({ type: 'failure.attributed', data: { failureId, how: culprit.how, sha: culprit.sha } });
   }
-  void now;
 }
 
 /** A failure whose every node has since succeeded (retry), been skipped or rolled back is resolved. */

@@ -3,6 +3,7 @@
 import type {
   Actor,
   Culprit,
+  FailureKind,
   FailureState,
   NodeRef,
   PauseCause,
@@ -100,13 +101,14 @@ export interface FailureRecord {
   id: number;
   upgradeId: number;
   fingerprint: string;
+  kind: FailureKind;
   service: string;
   phase: Phase;
   exitCode: number | null;
   nodes: string[];
   outputTail: string;
   state: FailureState;
-  /** null while attribution is still running. */
+  /** null while attribution is still running, and always for `infrastructure` and `skew`. */
   culprit: Culprit | null;
   ackedBy: string | null;
   ackedAt: Date | null;
@@ -175,9 +177,11 @@ export interface Change {
 
 export type NewFailure = Omit<
   FailureRecord,
-  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit'
+  'id' | 'upgradeId' | 'createdAt' | 'ackedBy' | 'ackedAt' | 'ackNote' | 'state' | 'culprit' | 'kind'
 > & {
   id?: undefined;
+  /** Default `phase`. */
+  kind?: FailureKind;
 };
 export type FailurePatch = Partial<Omit<FailureRecord, 'upgradeId' | 'fingerprint' | 'createdAt'>> & {
   id: number;
@@ -199,6 +203,17 @@ export interface AuditEntry {
   upgradeId?: number | null;
 }
 
+/**
+ * Fencing: a driver's commit applies only while it still holds the lease at this epoch
+ * (checked in the same statement as the revision), and renews it until `now + ttlMs`.
+ */
+export interface LeaseProof {
+  owner: string;
+  epoch: number;
+  now: Date;
+  ttlMs: number;
+}
+
 export interface Store {
   /** Creates the upgrade, its waves and units in state `planned`. Throws ActiveUpgradeExistsError. */
   createUpgrade(input: NewUpgrade, event: NewEvent): Promise<UpgradeSnapshot>;
@@ -210,20 +225,23 @@ export interface Store {
   /** The newest upgrades, newest first. */
   recent(limit: number, environment?: string): Promise<UpgradeRecord[]>;
   /**
-   * Applies `change` atomically when the upgrade is still at `revision` (null: unconditionally),
-   * bumping the revision. Returns false, changing nothing, when another writer came first.
+   * Applies `change` atomically when the upgrade is still at `revision` (null: unconditionally)
+   * and, given `lease`, while that lease is held, bumping the revision. Returns ok false,
+   * changing nothing, when another writer came first (`leaseLost` when the lease was gone).
    * Failure rows created here are returned in order with their new ids.
    */
   commit(
     upgradeId: number,
     revision: number | null,
     change: Change,
-  ): Promise<{ ok: boolean; failureIds: number[] }>;
+    lease?: LeaseProof,
+  ): Promise<{ ok: boolean; failureIds: number[]; leaseLost?: boolean }>;
   /** Records a phase's outcome of a unit without deciding anything (no revision bump). */
   recordPhase(unitId: number, phase: Phase, result: PhaseResult): Promise<void>;
   /**
-   * Takes or renews the driving lease; false when another owner holds it. `replacing` names
-   * a holder known to be dead, whose lease may be taken before it expires.
+   * Takes or renews the driving lease: its epoch (bumped whenever the holder changes), or
+   * undefined when another owner holds it. `replacing` names a holder known to be dead, whose
+   * lease may be taken before it expires.
    */
   acquireLease(
     upgradeId: number,
@@ -231,7 +249,7 @@ export interface Store {
     ttlMs: number,
     now: Date,
     replacing?: string,
-  ): Promise<boolean>;
+  ): Promise<number | undefined>;
   releaseLease(upgradeId: number, owner: string): Promise<void>;
   /** Who holds the lease now, if anyone. */
   leaseHolder(upgradeId: number, now: Date): Promise<string | undefined>;

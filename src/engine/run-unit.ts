@@ -1,9 +1,12 @@
 // Running one unit on its node: one connection, the phases in order, each outcome recorded.
-// Version tolerant: `version` first; a node already at the target is skipped, and a unit
-// resumed after a crash never runs `upgrade` again once its node reports the target.
-import type { Dispatch } from './decide.js';
+// Version tolerant: `version` first; a node already at the target runs `health` once, one
+// running another release is not touched (skew), and a unit resumed after a crash never runs
+// `upgrade` again once its node reports the target. Unreachable nodes fail as infrastructure.
+import type { Dispatch } from './dispatch.js';
 import type { UnitOutcome } from './observe.js';
 import type { Command, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
+import { unreachable } from './reach.js';
+import type { VersionClass } from './skew.js';
 import type { NodeRef, Phase, PhaseResult, Plan } from './types.js';
 
 export const UPGRADE_PHASES: readonly Phase[] = ['drain', 'upgrade', 'health', 'undrain'];
@@ -17,12 +20,21 @@ export interface UnitJob {
 
 export interface UnitDeps {
   runner: NodeRunner;
-  store: Store;
+  store: Pick<Store, 'recordPhase'>;
   /** The rendered command of a phase for this unit, or undefined when the phase is not configured. */
   command: (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan) => Command | undefined;
   now: () => Date;
-  /** Whether a `version` output means the unit already runs the plan's target. */
-  atTarget: (version: string) => boolean;
+  /** What a `version` output means for this plan: at the target, upgradable, or skew. */
+  classify: (version: string) => Promise<VersionClass>;
+  /** False once this process cannot prove it holds the upgrade's lease: no further phase starts. */
+  mayDispatch?: () => boolean;
+}
+
+/** Thrown when the lease was lost between two phases: the unit is left for the lease's holder. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the lease of this upgrade is no longer proven: phase not started');
+  }
 }
 
 export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome> {
@@ -42,7 +54,15 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   const runPhase = async (session: NodeSession, phase: Phase): Promise<PhaseResult | undefined> => {
     const command = deps.command(phase, job.unit, job.node, job.plan);
     if (!command) return undefined;
-    const result = await session.run(command);
+    if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
+    let result: PhaseResult;
+    try {
+      result = await session.run(command);
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      // The session broke under the command (a channel that would not open, a closed client).
+      result = { ...errorResult(error), interrupted: 'connection' };
+    }
     records.push(deps.store.recordPhase(job.unit.id, phase, result));
     return result;
   };
@@ -50,11 +70,12 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   try {
     session = await deps.runner.open(job.node);
   } catch (error) {
-    const result = errorResult(error);
+    const rollback = job.dispatch.kind === 'rollback';
     return outcome({
       outcome: 'failed',
-      phase: job.dispatch.kind === 'rollback' ? 'rollback' : (job.dispatch.fromPhase ?? 'drain'),
-      result,
+      phase: rollback ? 'rollback' : (job.dispatch.fromPhase ?? 'drain'),
+      result: errorResult(new Error(unreachable(job.node, error))),
+      failureKind: 'infrastructure',
     });
   }
   try {
@@ -74,19 +95,36 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       if (probe && probe.exitCode !== 0)
         return outcome({ outcome: 'failed', phase: 'version', result: probe });
       versionBefore = probe ? probe.stdoutTail.trim() : null;
-      if (versionBefore !== null && deps.atTarget(versionBefore)) {
-        if (!job.dispatch.resume)
-          return outcome({
-            outcome: 'at_target',
-            phase: null,
-            result: probe ?? null,
-            versionBefore,
-            versionAfter: versionBefore,
-          });
-        start = 'health';
-      } else if (job.dispatch.resume) {
-        start = 'drain';
+      const found = versionBefore === null ? { at: 'from' as const } : await deps.classify(versionBefore);
+      if (found.at === 'skew') {
+        return outcome({
+          outcome: 'failed',
+          phase: 'version',
+          result: errorResult(new Error(found.why)),
+          versionBefore,
+          failureKind: 'skew',
+        });
       }
+      if (found.at === 'target') {
+        // Already there: it still proves itself healthy once; after a drain it is undrained too.
+        const rest: Phase[] = job.dispatch.resume ? ['health', 'undrain'] : ['health'];
+        for (const phase of rest) {
+          const result = await runPhase(session, phase);
+          if (!result) continue;
+          if (result.interrupted === 'connection')
+            return outcome({ outcome: 'interrupted', phase, result, versionBefore });
+          if (result.exitCode !== 0 || result.interrupted)
+            return outcome({ outcome: 'failed', phase, result, versionBefore });
+        }
+        return outcome({
+          outcome: job.dispatch.resume ? 'done' : 'at_target',
+          phase: null,
+          result: null,
+          versionBefore,
+          versionAfter: versionBefore,
+        });
+      }
+      if (job.dispatch.resume) start = 'drain';
     }
     for (const phase of UPGRADE_PHASES.slice(UPGRADE_PHASES.indexOf(start))) {
       const result = await runPhase(session, phase);

@@ -35,6 +35,40 @@ export function isTarget(version: string, names: VersionNames & { pinned: boolea
   return releaseOf(version, names) === names.release;
 }
 
+export type VersionClass = { at: 'target' } | { at: 'from' } | { at: 'skew'; why: string };
+
+/**
+ * What the `version` probe before a unit means: the target; `from` (its release or a commit of
+ * the range it upgrades, `range` being those commits' shas) → upgraded; anything else (an older
+ * or newer release, a value not in `releases.order`) → skew, with what it would need first.
+ */
+export function classifyVersion(
+  version: string,
+  names: VersionNames & { pinned: boolean; service: string },
+  range: ReadonlySet<string>,
+): VersionClass {
+  if (isTarget(version, names)) return { at: 'target' };
+  const trimmed = version.trim();
+  const release = releaseOf(trimmed, names);
+  const from = names.from ?? own(names.config.releases.named, names.release)?.from;
+  if (release !== undefined && (release === from || release === names.release)) return { at: 'from' };
+  if (trimmed.length >= 7 && [...range].some((sha) => sha.startsWith(trimmed))) return { at: 'from' };
+  const order = names.config.releases.order;
+  const target = names.pinned && names.commit ? names.commit.slice(0, 7) : names.release;
+  if (release === undefined)
+    return {
+      at: 'skew',
+      why: `${names.service} runs "${trimmed.slice(0, 40)}", which is not a release of releases.order (${order.join(', ')}) nor a commit of ${from ?? '?'}..${names.release}: find out what it runs and bring it to ${from ?? 'the previous release'} before ${target}`,
+    };
+  const newer = order.indexOf(release) > order.indexOf(names.release);
+  return {
+    at: 'skew',
+    why: newer
+      ? `${names.service} runs ${release}, newer than ${target}: not touched`
+      : `${names.service} runs ${release}; ${target} upgrades from ${from ?? 'nothing'}: upgrade it to ${from ?? 'that release'} first`,
+  };
+}
+
 export interface SkewInput extends VersionNames {
   environment: string;
   order: string[];
@@ -56,7 +90,8 @@ export function checkSkew(input: SkewInput): Plan['skew'] {
     const after = new Map<string, number>();
     for (const node of env.nodes.filter((n) => n.roles.some((role) => roles.includes(role)))) {
       const reported = input.versions.get(node.name)?.get(service);
-      const current = reported === undefined ? (from ?? 'unknown') : (releaseOf(reported, input) ?? reported);
+      // No record: shown as `unknown`, never assumed to be `from` (the version probe decides).
+      const current = reported === undefined ? 'unknown' : (releaseOf(reported, input) ?? reported);
       before.set(current, (before.get(current) ?? 0) + 1);
       after.set(release, (after.get(release) ?? 0) + 1);
       const at = rank(current);

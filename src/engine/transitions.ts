@@ -5,10 +5,12 @@ import type { UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
   planned: ['running', 'aborted'],
-  running: ['paused', 'completed', 'failed', 'rolling_back', 'aborted'],
+  running: ['paused', 'completed', 'completed_with_failures', 'failed', 'rolling_back', 'aborted'],
   paused: ['running', 'rolling_back', 'aborted', 'failed'],
   rolling_back: ['rolled_back', 'failed'],
   completed: ['rolling_back'],
+  /** `retry <node>` takes it back to running. */
+  completed_with_failures: ['running', 'rolling_back'],
   failed: ['rolling_back'],
   rolled_back: [],
   aborted: [],
@@ -52,4 +54,10 @@ export const checkedWave = (index: number, from: WaveState, to: WaveState) =>
 export const checkedUnit = (name: string, from: UnitState, to: UnitState) =>
   checked(UNIT_TRANSITIONS, `unit ${name}`, from, to);
 
-export const TERMINAL_UPGRADE: readonly UpgradeState[] = ['completed', 'failed', 'rolled_back', 'aborted'];
+export const TERMINAL_UPGRADE: readonly UpgradeState[] = [
+  'completed',
+  'completed_with_failures',
+  'failed',
+  'rolled_back',
+  'aborted',
+];

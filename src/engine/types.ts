@@ -17,6 +17,8 @@ export const UPGRADE_STATES = [
   'running',
   'paused',
   'completed',
+  /** Every unit finished, some failed within `maxFailures` or were skipped. */
+  'completed_with_failures',
   'failed',
   'rolling_back',
   'rolled_back',
@@ -63,6 +65,16 @@ export const UNIT_STATES = [
 export type UnitState = (typeof UNIT_STATES)[number];
 
 export const FAILURE_STATES = ['open', 'acked', 'resolved'] as const;
+
+/**
+ * What failed: `phase` — a phase command ran and failed or timed out; `hook` — a hook did;
+ * `infrastructure` — nothing ran (the node could not be reached, or the connection dropped);
+ * `skew` — the unit runs a release it cannot be upgraded from. Only `phase` and `hook`
+ * failures have a culprit.
+ */
+export const FAILURE_KINDS = ['phase', 'hook', 'infrastructure', 'skew'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+export const attributable = (kind: FailureKind): boolean => kind === 'phase' || kind === 'hook';
 export type FailureState = (typeof FAILURE_STATES)[number];
 
 export interface StrategyOptions {

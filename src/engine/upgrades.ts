@@ -89,7 +89,9 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
   }
 
   async function act(actor: Actor, target: Target, request: VerbRequest): Promise<UpgradeSnapshot> {
-    const record = await find(target, request.verb === 'rollback' || request.verb === 'ack');
+    // retry and skip also reach an upgrade that completed with failures.
+    const finished = ['rollback', 'ack', 'retry', 'skip'].includes(request.verb);
+    const record = await find(target, finished);
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const snapshot = await store.load(record.id);
       if (!snapshot) throw new NotFoundError(`no upgrade #${record.id}`);
@@ -138,7 +140,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     abort: (actor, target) => act(actor, target, { verb: 'abort' }),
     rollback: (actor, target, scope) => act(actor, target, { verb: 'rollback', scope }),
     async retry(actor, target, node) {
-      const record = await find(target, false);
+      const record = await find(target, true);
       const spec = own(config.releases.named, record.release);
       // A release branch that moved since the start (a fixing commit) is deployed by the retry;
       // an upgrade started for one given commit stays on it.

@@ -75,7 +75,9 @@ export function applyVerb(
       break;
     case 'rollback': {
       const allowed =
-        request.scope === 'all' ? ['running', 'paused', 'completed', 'failed'] : ['running', 'paused'];
+        request.scope === 'all'
+          ? ['running', 'paused', 'completed', 'completed_with_failures', 'failed']
+          : ['running', 'paused'];
       if (!allowed.includes(draft.state))
         throw new RefusedError(`rollback ${request.scope} is not possible from ${draft.state}`);
       const waves =
@@ -93,7 +95,7 @@ export function applyVerb(
     }
     case 'retry':
     case 'skip': {
-      if (!['running', 'paused'].includes(draft.state))
+      if (!['running', 'paused', 'completed_with_failures'].includes(draft.state))
         throw new RefusedError(`upgrade #${id} is ${draft.state}: nothing to ${request.verb}`);
       const states = request.verb === 'retry' ? ['failed'] : ['failed', 'pending'];
       const units = [...draft.units.values()].filter(
@@ -128,7 +130,9 @@ export function applyVerb(
             : { state: 'skipped', finishedAt: now },
         );
       }
-      draft.emit(event(`${request.verb} ${request.node}`));
+      if (request.verb === 'retry' && draft.state === 'completed_with_failures')
+        draft.setUpgrade('running', `retry of ${request.node} by ${who}`, event(`retry ${request.node}`));
+      else draft.emit(event(`${request.verb} ${request.node}`));
       break;
     }
     case 'ack': {

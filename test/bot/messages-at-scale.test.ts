@@ -78,6 +78,7 @@ function snapshotOf(n: number): UpgradeSnapshot {
     id: 7,
     upgradeId: 3,
     fingerprint: 'fp',
+    kind: 'phase',
     service: 'nova-compute',
     phase: 'health',
     exitCode: 3,

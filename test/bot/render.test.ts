@@ -81,6 +81,7 @@ const failure = (over: Partial<FailureRecord> = {}): FailureRecord => ({
   id: 7,
   upgradeId: 3,
   fingerprint: 'fp',
+  kind: 'phase',
   service: 'nova-compute',
   phase: 'health',
   exitCode: 3,

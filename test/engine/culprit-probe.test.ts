@@ -51,17 +51,17 @@ describe('probing a node', () => {
       upgradeCommand: upgrade,
       phaseCommand: health,
     });
-    expect(await probe('a')).toBe('bad');
-    expect(await recheck('a')).toBe('bad');
-    expect(await probe('b')).toBe('skip');
+    expect((await probe('a')).verdict).toBe('bad');
+    expect((await recheck('a')).verdict).toBe('bad');
+    expect((await probe('b')).verdict).toBe('skip');
     expect(node.ran).toEqual(['upgrade a', 'health a', 'health a', 'upgrade b']);
   });
 
   it('takes the deploy as the verdict when the upgrade phase itself failed', async () => {
     const node = fakeNode({ 'upgrade a': result(0), 'upgrade b': result(3) });
     const { probe } = makeProbe({ session: node.session, upgradeCommand: upgrade, phaseCommand: upgrade });
-    expect(await probe('a')).toBe('good');
-    expect(await probe('b')).toBe('bad');
+    expect((await probe('a')).verdict).toBe('good');
+    expect((await probe('b')).verdict).toBe('bad');
     expect(node.ran).toEqual(['upgrade a', 'upgrade b']);
   });
 

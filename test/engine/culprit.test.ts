@@ -80,29 +80,65 @@ describe('bisection', () => {
     expect(progress[1]).toBe('bisecting: 5 steps left, 32 commits');
   });
 
-  it('tells a flaky check from a real failure by re-running it', async () => {
-    const list = commits(16);
-    // Commit 6 is good but its check fails once; the culprit is commit 11.
-    const fake = node(list, 11, { 6: ['bad', 'good'], 8: ['bad', 'good'] });
+  it('counts a commit good only after retries + 1 passes: an intermittent culprit is not missed', async () => {
+    const list = commits(64);
+    // Commit 23 breaks it, but its check passes now and then (fail, fail, pass, fail, pass, …).
+    const pattern: ProbeVerdict[] = ['bad', 'bad', 'good', 'bad', 'good'];
+    const runs = new Map<string, number>();
+    const flaky = async (sha: string): Promise<ProbeVerdict> => {
+      const index = sha === 'from' ? 0 : list.findIndex((c) => c.sha === sha) + 1;
+      if (index < 23) return 'good';
+      const n = runs.get(sha) ?? 0;
+      runs.set(sha, n + 1);
+      return pattern[(n + 2) % pattern.length]!;
+    };
+    let probes = 0;
     const culprit = await bisect({
       commits: list,
       fromCommit: 'from',
       paths: [],
-      ...fake,
+      probe: async (sha) => {
+        probes += 1;
+        return flaky(sha);
+      },
+      recheck: flaky,
+      retries: 3,
+      progress: noProgress,
+    });
+    expect(culprit).toMatchObject({ how: 'bisected', sha: list[22]!.sha });
+    // ⌈log2 64⌉ halvings plus the probe of from; re-runs are not probes.
+    expect(probes).toBeLessThanOrEqual(7);
+    expect(culprit.probes).toBe(probes);
+  });
+
+  it('marks a commit bad at once on the original fingerprint, and untestable on another', async () => {
+    const list = commits(16);
+    const calls: string[] = [];
+    const culprit = await bisect({
+      commits: list,
+      fromCommit: 'from',
+      paths: [],
+      fingerprint: 'original',
+      probe: async (sha) => {
+        calls.push(`probe ${sha.slice(0, 2)}`);
+        const index = sha === 'from' ? 0 : list.findIndex((c) => c.sha === sha) + 1;
+        if (index === 8) return { verdict: 'bad', fingerprint: 'a timeout, not the bug' };
+        return index >= 11
+          ? { verdict: 'bad', fingerprint: 'original' }
+          : { verdict: 'good', fingerprint: null };
+      },
+      recheck: async (sha) => {
+        calls.push(`recheck ${sha.slice(0, 2)}`);
+        return { verdict: 'good', fingerprint: null };
+      },
       retries: 1,
       progress: noProgress,
     });
     expect(culprit).toMatchObject({ how: 'bisected', sha: list[10]!.sha });
-    const flaky = node(list, 11, { 8: ['bad', 'good'] });
-    const fooled = await bisect({
-      commits: list,
-      fromCommit: 'from',
-      paths: [],
-      ...flaky,
-      retries: 0,
-      progress: noProgress,
-    });
-    expect(fooled.sha).not.toBe(list[10]!.sha);
+    // A bad run is never re-run; a good one is re-run once (retries: 1); commit 8 was skipped.
+    expect(calls.filter((c) => c.startsWith('recheck 11') || c.startsWith('recheck 12'))).toEqual([]);
+    expect(calls).toContain('probe 08');
+    expect(calls).not.toContain('recheck 08');
   });
 
   it('skips a probe that cannot decide and still narrows the range', async () => {

@@ -105,6 +105,11 @@ async function postgresTemplate(): Promise<string> {
   return name;
 }
 
+/** A migrated PostgreSQL database of its own (DATABASE_URL's server): its URL, and drop(). */
+export async function freshMigratedPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  return freshPostgresDatabase(await postgresTemplate());
+}
+
 /** An isolated, migrated database; close() also drops it (PostgreSQL). */
 export async function openTestDatabase(backend: Backend = 'pglite'): Promise<Database> {
   if (backend === 'pglite') {

@@ -32,6 +32,8 @@ export interface LabOptions {
   /** The engine's clock (default: the system clock) and how long its driver naps between polls (50 ms). */
   clock?: Clock;
   pollMs?: number;
+  /** Phase templates that replace the kit's (e.g. a rollback that logs when it starts and ends). */
+  phases?: Record<string, string>;
 }
 
 export interface LabRepo {
@@ -58,7 +60,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
     (node, index) =>
       `      - { name: ${node.name}, host: ${node.host}, port: ${node.port}, roles: [${index < controllers ? 'controller' : 'compute'}] }`,
   );
-  const phases = Object.entries(fleet.phases).map(
+  const phases = Object.entries({ ...fleet.phases, ...options.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
   return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s }

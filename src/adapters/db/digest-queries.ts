@@ -2,9 +2,9 @@
 // failures, and the events since the last digest.
 import { and, asc, eq, gte, inArray } from 'drizzle-orm';
 import type { DigestQueries } from '../../bot/digest/ports.js';
-import type { EngineEventType, FailureRecord } from '../../engine/ports.js';
-import type { Phase } from '../../engine/types.js';
+import type { EngineEventType } from '../../engine/ports.js';
 import type { Db } from './db.js';
+import { toFailure } from './rows.js';
 import { events, failures, upgrades } from './schema.js';
 
 export function createDigestQueries(db: Db): DigestQueries {
@@ -16,13 +16,7 @@ export function createDigestQueries(db: Db): DigestQueries {
         .innerJoin(upgrades, eq(upgrades.id, failures.upgradeId))
         .where(and(eq(upgrades.environment, environment), inArray(failures.state, ['open', 'acked'])))
         .orderBy(asc(failures.createdAt), asc(failures.id));
-      return rows.map(
-        ({ failure }): FailureRecord => ({
-          ...failure,
-          phase: failure.phase as Phase,
-          state: failure.state as FailureRecord['state'],
-        }),
-      );
+      return rows.map(({ failure }) => toFailure(failure));
     },
 
     async eventsSince(environment, since, types) {

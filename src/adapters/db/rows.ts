@@ -7,7 +7,14 @@ import type {
   UpgradeRecord,
   WaveRecord,
 } from '../../engine/ports.js';
-import type { PauseCause, Phase, UnitState, UpgradeState, WaveState } from '../../engine/types.js';
+import {
+  FAILURE_KINDS,
+  type PauseCause,
+  type Phase,
+  type UnitState,
+  type UpgradeState,
+  type WaveState,
+} from '../../engine/types.js';
 import type { events, failures, units, upgrades, waves } from './schema.js';
 
 export const toUpgrade = (row: typeof upgrades.$inferSelect): UpgradeRecord => ({
@@ -39,6 +46,7 @@ export const toUnit = (row: typeof units.$inferSelect): UnitRecord => ({
 export const toFailure = (row: typeof failures.$inferSelect): FailureRecord => ({
   ...row,
   phase: row.phase as Phase,
+  kind: FAILURE_KINDS.find((kind) => kind === row.kind) ?? 'phase',
   state: row.state as FailureRecord['state'],
 });
 

@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -36,6 +37,8 @@ export const upgrades = pgTable(
     startedBy: text('started_by').notNull(),
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: at('lease_expires_at'),
+    /** Bumped whenever another owner takes the lease: a driver's writes are fenced by it. */
+    leaseEpoch: integer('lease_epoch').notNull().default(0),
     createdAt: at('created_at').notNull().defaultNow(),
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
@@ -115,6 +118,8 @@ export const failures = pgTable(
       .notNull()
       .references(() => upgrades.id),
     fingerprint: text('fingerprint').notNull(),
+    /** phase | hook | infrastructure | skew (PRODUCT.md, "Rules the engine keeps"). */
+    kind: text('kind').notNull().default('phase'),
     service: text('service').notNull(),
     phase: text('phase').notNull(),
     exitCode: integer('exit_code'),
@@ -127,7 +132,10 @@ export const failures = pgTable(
     ackNote: text('ack_note'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('failures_by_fingerprint').on(t.upgradeId, t.fingerprint)],
+  (t) => [
+    uniqueIndex('failures_by_fingerprint').on(t.upgradeId, t.fingerprint),
+    check('failures_kind', sql`${t.kind} in ('phase', 'hook', 'infrastructure', 'skew')`),
+  ],
 );
 
 export const nodeVersions = pgTable(

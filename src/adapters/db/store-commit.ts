@@ -2,8 +2,8 @@
 // still at the revision the decision was made on. A handful of statements whatever the size
 // of the change (a conditional update takes the row lock and checks the revision at once;
 // unit, wave and failure patches go as one UPDATE each).
-import { and, eq, sql } from 'drizzle-orm';
-import type { Change, FailurePatch, NewFailure } from '../../engine/ports.js';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { Change, FailurePatch, LeaseProof, NewFailure } from '../../engine/ports.js';
 import { ActiveUpgradeExistsError, NotFoundError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
 import { patchRows } from './patch.js';
@@ -13,6 +13,7 @@ import { events, failures, nodeVersions, units, upgrades, waves } from './schema
 export interface CommitResult {
   ok: boolean;
   failureIds: number[];
+  leaseLost?: boolean;
 }
 
 export async function commit(
@@ -20,24 +21,41 @@ export async function commit(
   upgradeId: number,
   revision: number | null,
   change: Change,
+  lease?: LeaseProof,
 ): Promise<CommitResult> {
   try {
     return await db.transaction(async (tx) => {
       // Locks the row (concurrent writers wait here, then see the bumped revision and miss).
+      const held = lease
+        ? and(
+            eq(upgrades.leaseOwner, lease.owner),
+            eq(upgrades.leaseEpoch, lease.epoch),
+            gt(upgrades.leaseExpiresAt, lease.now),
+          )
+        : undefined;
       const [row] = await tx
         .update(upgrades)
-        .set({ ...change.upgrade, revision: sql`${upgrades.revision} + 1`, updatedAt: new Date() })
+        .set({
+          ...change.upgrade,
+          revision: sql`${upgrades.revision} + 1`,
+          updatedAt: new Date(),
+          ...(lease ? { leaseExpiresAt: new Date(lease.now.getTime() + lease.ttlMs) } : {}),
+        })
         .where(
-          and(eq(upgrades.id, upgradeId), revision === null ? undefined : eq(upgrades.revision, revision)),
+          and(
+            eq(upgrades.id, upgradeId),
+            revision === null ? undefined : eq(upgrades.revision, revision),
+            held,
+          ),
         )
         .returning({ environment: upgrades.environment });
       if (!row) {
         const [exists] = await tx
-          .select({ id: upgrades.id })
+          .select({ id: upgrades.id, held: held ?? sql<boolean>`true` })
           .from(upgrades)
           .where(eq(upgrades.id, upgradeId));
         if (!exists) throw new NotFoundError(`no upgrade #${upgradeId}`);
-        return { ok: false, failureIds: [] };
+        return { ok: false, failureIds: [], ...(exists.held ? {} : { leaseLost: true }) };
       }
       await patchRows(
         tx,
@@ -76,6 +94,7 @@ async function insertFailures(tx: Queryable, upgradeId: number, fresh: NewFailur
       fresh.map((f) => ({
         upgradeId,
         fingerprint: f.fingerprint,
+        kind: f.kind ?? 'phase',
         service: f.service,
         phase: f.phase,
         exitCode: f.exitCode,

@@ -1,9 +1,12 @@
 // The driving lease of an upgrade: one process at a time drives it. A lease is free when
 // nobody holds it, when it expired (expiry at or before `now`), or when its holder is known dead.
-import { and, eq, isNull, lte, or } from 'drizzle-orm';
+// Taking it from another holder (or after it lapsed) bumps its epoch: the holder's commits name
+// the epoch they hold (store-commit.ts), so a driver that lost its lease writes nothing.
+import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Queryable } from './db.js';
 import { upgrades } from './schema.js';
 
+/** The lease's epoch when `owner` holds it now, else undefined. */
 export async function acquireLease(
   db: Queryable,
   upgradeId: number,
@@ -11,10 +14,15 @@ export async function acquireLease(
   ttlMs: number,
   now: Date,
   replacing?: string,
-): Promise<boolean> {
+): Promise<number | undefined> {
+  const kept = and(eq(upgrades.leaseOwner, owner), gt(upgrades.leaseExpiresAt, now));
   const rows = await db
     .update(upgrades)
-    .set({ leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttlMs) })
+    .set({
+      leaseOwner: owner,
+      leaseExpiresAt: new Date(now.getTime() + ttlMs),
+      leaseEpoch: sql`case when ${kept} then ${upgrades.leaseEpoch} else ${upgrades.leaseEpoch} + 1 end`,
+    })
     .where(
       and(
         eq(upgrades.id, upgradeId),
@@ -26,8 +34,8 @@ export async function acquireLease(
         ),
       ),
     )
-    .returning({ id: upgrades.id });
-  return rows.length > 0;
+    .returning({ epoch: upgrades.leaseEpoch });
+  return rows[0]?.epoch;
 }
 
 export async function releaseLease(db: Queryable, upgradeId: number, owner: string): Promise<void> {

@@ -26,7 +26,7 @@ export function createStore(db: Db): Store {
     revision: (upgradeId) => revisionOf(db, upgradeId),
     active: (environment) => activeUpgrades(db, environment),
     recent: (limit, environment) => recentUpgrades(db, limit, environment),
-    commit: (upgradeId, revision, change) => commit(db, upgradeId, revision, change),
+    commit: (upgradeId, revision, change, lease) => commit(db, upgradeId, revision, change, lease),
     recordPhase: (unitId, phase, result) => recordPhase({ unitId, phase, result }),
     acquireLease: (upgradeId, owner, ttlMs, now, replacing) =>
       acquireLease(db, upgradeId, owner, ttlMs, now, replacing),

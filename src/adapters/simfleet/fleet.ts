@@ -83,6 +83,9 @@ export interface SimFleet extends Fleet {
   dropConnections(node: string): void;
   /** The node's open connections stop answering, as a node that died without closing them. */
   muteConnections(node: string): void;
+  /** The node's sshd stops (new connections are refused) and starts again on the same port. */
+  down(node: string): Promise<void>;
+  up(node: string): Promise<void>;
 }
 
 export interface SimFleetOptions {
@@ -110,6 +113,8 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
   const clients = new Map<ssh2.Connection, string>();
   const muted = new Set<ssh2.Connection>();
   const children = new Set<ReturnType<typeof spawn>>();
+  const byName = new Map<string, InstanceType<typeof Server>>();
+  const stopped = new Set<string>();
 
   const startNode = async (name: string): Promise<SimNode> => {
     const dir = join(root, 'nodes', name);
@@ -183,6 +188,7 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     servers.push(server);
+    byName.set(name, server);
     const port = (server.address() as AddressInfo).port;
     const [type, key] = hostKey.public.split(' ');
     return {
@@ -218,10 +224,31 @@ export async function startSimFleet(options: SimFleetOptions): Promise<SimFleet>
     muteConnections(node) {
       for (const [client, owner] of clients) if (owner === node) muted.add(client);
     },
+    async down(node) {
+      const server = byName.get(node)!;
+      if (stopped.has(node)) return;
+      stopped.add(node);
+      // New connections are refused at once; the open ones end, as when sshd stops.
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      for (const [client, owner] of clients) if (owner === node) client.end();
+      await closed;
+    },
+    async up(node) {
+      const server = byName.get(node)!;
+      const port = nodes.find((n) => n.name === node)!.port;
+      if (!stopped.delete(node)) return;
+      await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+    },
     async close() {
       for (const child of children) child.kill('SIGKILL');
       for (const client of clients.keys()) client.end();
-      await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+      await Promise.all(
+        servers.map((server) =>
+          [...stopped].some((name) => byName.get(name) === server)
+            ? undefined
+            : new Promise<void>((done) => server.close(() => done())),
+        ),
+      );
     },
   };
 }

@@ -8,6 +8,10 @@ import { personFor } from '../people.js';
 
 export function culpritSpans(failure: FailureRecord, config: Config): Span[] {
   const culprit = failure.culprit;
+  // No commit is blamed (and nobody mentioned) for what no commit did.
+  if (failure.kind === 'infrastructure')
+    return ['infrastructure: the node could not be reached; no commit is blamed'];
+  if (failure.kind === 'skew') return ['version skew: the node runs a release it cannot be upgraded from'];
   if (!culprit) return ['finding the offending commit…'];
   if (culprit.sha) {
     const author = personFor(config.people, culprit.authorEmail, culprit.authorName);

@@ -89,11 +89,31 @@ describe.each(backends())('store on %s', (backend) => {
     const { store } = database;
     const [upgrade] = await store.active('lab');
     const t0 = new Date('2030-01-01T00:00:00Z');
-    expect(await store.acquireLease(upgrade!.id, 'a', 1000, t0)).toBe(true);
-    expect(await store.acquireLease(upgrade!.id, 'b', 1000, t0)).toBe(false);
-    expect(await store.acquireLease(upgrade!.id, 'a', 1000, new Date(t0.getTime() + 500))).toBe(true);
+    const first = await store.acquireLease(upgrade!.id, 'a', 1000, t0);
+    expect(first).toBeGreaterThan(0);
+    expect(await store.acquireLease(upgrade!.id, 'b', 1000, t0)).toBeUndefined();
+    // Renewing keeps the epoch; a takeover bumps it.
+    expect(await store.acquireLease(upgrade!.id, 'a', 1000, new Date(t0.getTime() + 500))).toBe(first);
     expect(await store.leaseHolder(upgrade!.id, t0)).toBe('a');
-    expect(await store.acquireLease(upgrade!.id, 'b', 1000, new Date(t0.getTime() + 2000))).toBe(true);
+    const later = new Date(t0.getTime() + 2000);
+    const taken = await store.acquireLease(upgrade!.id, 'b', 1000, later);
+    expect(taken).toBe(first! + 1);
+    // Fencing: a's commits name the epoch it held and are refused, however current its revision.
+    const { revision } = (await store.load(upgrade!.id))!.upgrade;
+    const stale = await store.commit(
+      upgrade!.id,
+      revision,
+      { events: [] },
+      { owner: 'a', epoch: first!, now: later, ttlMs: 1000 },
+    );
+    expect(stale).toMatchObject({ ok: false, leaseLost: true });
+    const held = await store.commit(
+      upgrade!.id,
+      revision,
+      { events: [] },
+      { owner: 'b', epoch: taken!, now: later, ttlMs: 1000 },
+    );
+    expect(held.ok).toBe(true);
     await store.releaseLease(upgrade!.id, 'b');
     expect(await store.leaseHolder(upgrade!.id, t0)).toBeUndefined();
   });
