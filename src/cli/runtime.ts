@@ -8,7 +8,7 @@ import { systemClock } from '../adapters/clock.js';
 import { createDigestQueries } from '../adapters/db/digest-queries.js';
 import { type Database, openDatabase } from '../adapters/db/open.js';
 import { createGitRepo } from '../adapters/git/repo.js';
-import { createSshRunner } from '../adapters/ssh/runner.js';
+import { createNodeRunner } from '../adapters/ssh/transport.js';
 import { createDigestScheduler, type DigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
@@ -77,7 +77,7 @@ export async function openRuntime(
   });
   try {
     const clock = options.clock ?? systemClock;
-    const runner = createSshRunner({
+    const runner = createNodeRunner({
       ssh: config.ssh,
       passphrase: env.DROVER_SSH_PASSPHRASE,
       redact: config.redact,

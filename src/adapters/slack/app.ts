@@ -7,6 +7,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
+import { clip, SLACK } from '../../bot/limits.js';
 import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
@@ -114,12 +115,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
     ]);
     if (early) {
-      await ack({ response_type: 'ephemeral', text: early.text });
+      await ack({ response_type: 'ephemeral', text: clip(early.text, SLACK.text) });
       return;
     }
     await ack({ response_type: 'ephemeral', text: 'working on it…' });
     const reply: Reply = await work;
-    await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: clip(reply.text, SLACK.text),
+    });
   });
 
   app.action(/^drover_(ack|retry|skip|rollback)$/, async ({ action, body, ack, respond }) => {
@@ -138,7 +143,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
     );
     if (!reply.ok || reply.ephemeral)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: clip(reply.text, SLACK.text),
+      });
   });
 
   app.event('message', async ({ event, body, client }) => {
@@ -177,7 +186,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         channel: message.channel,
         user: message.user,
         thread_ts: message.thread_ts,
-        text: reply.text,
+        text: clip(reply.text, SLACK.text),
       });
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../../src/adapters/ssh/runner.js';
 import { NodeUnreachableError } from '../../../src/errors.js';
 import { type InProcessFleet, startInProcessFleet } from '../../support/fleet/inprocess.js';
-import { runnerSuite } from './runner-suite.js';
+import { poolSuite, runnerSuite } from './runner-suite.js';
 
 let fleet: InProcessFleet;
 beforeAll(async () => {
@@ -13,11 +13,14 @@ afterAll(async () => {
 });
 
 describe('the SSH runner against in-process ssh2 servers', () => {
-  runnerSuite({
+  const subject = {
     fleet: () => fleet,
-    dropConnections: (node) => fleet.dropConnections(node),
-    muteConnections: (node) => fleet.muteConnections(node),
-  });
+    transport: 'node-ssh' as const,
+    dropConnections: (node: string) => fleet.dropConnections(node),
+    muteConnections: (node: string) => fleet.muteConnections(node),
+  };
+  runnerSuite(subject);
+  poolSuite(subject);
 
   const runner = (keepOpen = 0) =>
     createSshRunner({
@@ -32,6 +35,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         keepOpen,
         concurrency: 4,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -109,6 +115,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         keepOpen: 0,
         concurrency: 4,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -135,6 +144,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
           keepOpen: 0,
           concurrency: 50,
           outputTail: 1024,
+          transport: 'node-ssh',
+          config: 'none',
+          jump: [],
         },
         redact: [],
       });
