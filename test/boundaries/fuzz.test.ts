@@ -13,6 +13,7 @@ import type { Database } from '../../src/adapters/db/open.js';
 import { requestFromOptions } from '../../src/adapters/discord/commands.js';
 import { createDispatcher, type Dispatcher } from '../../src/bot/dispatch.js';
 import { type Serving, startServe } from '../../src/cli/serve.js';
+import { silentLogger } from '../../src/engine/log.js';
 import type { Actor } from '../../src/engine/types.js';
 import { createUpgrades } from '../../src/engine/upgrades.js';
 import { openstackConfig, openstackYaml } from '../support/config.js';
@@ -181,7 +182,7 @@ describe('fuzzing the console and Slack', () => {
         DATABASE_URL: '',
       },
       configPath,
-      { dataDir: join(root, 'serve-db'), log: () => undefined },
+      { dataDir: join(root, 'serve-db'), logger: silentLogger },
     );
     const client = slackClient(
       `http://127.0.0.1:${serving.port}/slack/events`,

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Serving, startServe } from '../../src/cli/serve.js';
+import { silentLogger } from '../../src/engine/log.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { type Lab, OPS, startLab } from '../support/lab.js';
 import { until } from '../support/wait.js';
@@ -42,7 +43,7 @@ describe('POST /hooks/deploy at the boundary', () => {
         DATABASE_URL: '',
       },
       lab.configPath,
-      { dataDir: join(lab.root, 'serve-db'), pollMs: 50, log: () => undefined },
+      { dataDir: join(lab.root, 'serve-db'), pollMs: 50, logger: silentLogger },
     );
     havana = git('rev-list', '--reverse', 'stable/grizzly..stable/havana').split('\n');
   });

@@ -3,7 +3,14 @@
 // post's thread. Retried events are handled once (deduplicated by event id). With an app-level
 // token it uses Socket Mode instead (for installs Slack cannot reach): same listeners.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
 import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
@@ -31,14 +38,18 @@ export interface SlackAppOptions {
   /** Retries inside the Web API client; the outbox retries deliveries itself. */
   retries?: number;
   onError?: (error: unknown) => void;
+  /** Where Bolt's own log lines go (default: errors only, on Bolt's console logger). */
+  logger?: BoltLogger;
 }
 
 export interface SlackApp {
   transport: ChatTransport;
   /** Serves POST /slack/events (in Socket Mode it answers 404: events come over the socket). */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Resolves once auth.test answered: the token works. */
+  /** Resolves once auth.test answered: the token works (rejects while Slack is unreachable). */
   ready(): Promise<void>;
+  /** HTTP mode: auth.test has answered; Socket Mode: the socket is connected. */
+  connected(): boolean;
   /** Socket Mode: opens the connection (HTTP mode: nothing to do, the server is mounted). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -59,17 +70,40 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         endpoints: '/slack/events',
         unhandledRequestTimeoutMillis: 2500,
       });
+  const logging = options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR };
   const socket = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
-        logLevel: LogLevel.ERROR,
+        ...logging,
         installerOptions: { clientOptions },
       })
     : undefined;
+  let socketUp = false;
+  socket?.client.on('connected', () => (socketUp = true));
+  socket?.client.on('disconnected', () => (socketUp = false));
+  socket?.client.on('reconnecting', () => (socketUp = false));
+  const client = new webApi.WebClient(options.token, clientOptions);
+  // Who the bot is, asked once it answers: Slack unreachable at start only delays it (Bolt's
+  // own start-up auth.test would fail once and for good).
+  let identity: Promise<{ botId: string; botUserId: string }> | undefined;
+  let known = false;
+  const whoAmI = () => {
+    identity ??= client.auth.test().then(
+      (answer) => {
+        known = true;
+        return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
+      },
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    );
+    return identity;
+  };
   const app = new App({
-    token: options.token,
     receiver: (http ?? socket)!,
-    logLevel: LogLevel.ERROR,
+    authorize: async () => ({ botToken: options.token, ...(await whoAmI()) }),
+    ...logging,
     clientOptions,
   });
   const { dispatcher, outbox } = options;
@@ -80,7 +114,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   const report = (error: unknown) => options.onError?.(error);
   let team = options.teamId;
-  const learnTeam = app.client.auth.test().then(
+  const learnTeam = client.auth.test().then(
     (answer) => {
       team ??= typeof answer.team_id === 'string' ? answer.team_id : undefined;
     },
@@ -193,7 +227,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (error) => report(error));
 
   return {
-    transport: createSlackTransport(app.client),
+    transport: createSlackTransport(client),
     handle: (req, res) => {
       if (http)
         guardSlackRequest(
@@ -205,14 +239,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
     },
     async ready() {
-      await app.client.auth.test();
+      await whoAmI();
       await learnTeam;
     },
+    connected: () => (socket ? socketUp : known),
     async start() {
-      if (socket) await socket.start();
+      if (socket) await socket.client.start();
     },
     async stop() {
-      if (socket) await socket.stop();
+      if (socket) await socket.client.disconnect();
     },
   };
 }

@@ -57,7 +57,7 @@ beforeAll(async () => {
       firstSeen: (id, now) => database.dedup.firstSeen('webhook', id, now),
       handle: (rawBody) => handleDeployHook({ rawBody, dispatcher, commits, config }),
     }),
-    health: async () => [],
+    health: async () => ({ ok: true }),
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
 });
