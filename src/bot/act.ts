@@ -48,6 +48,7 @@ export async function act(deps: ActDeps, actor: Actor, request: CommandRequest):
         ...(request.auto ? { auto: true } : {}),
         ...(request.commit ? { commit: request.commit } : {}),
         ...(request.supersede ? { supersede: true } : {}),
+        ...(request.allowDowngrade ? { allowDowngrade: true } : {}),
       };
       if (request.verb === 'plan') {
         const plan = await upgrades.plan(request.release, options);

@@ -2,17 +2,24 @@
 // config, by example"): add keys, rename none. Every object is strict, so a misspelt key is
 // an error that names it rather than a setting silently ignored.
 import { z } from 'zod';
+import { regexProblem } from './regex-check.js';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** `90s`, `10m`, `0s` → milliseconds. */
+/** The longest delay a Node.js timer takes (2^31−1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** `90s`, `10m`, `0s` → milliseconds, at most MAX_DURATION_MS. */
 export const duration = z
   .string()
   .regex(DURATION, 'expected a duration such as 90s, 10m or 1h')
   .transform((text) => {
     const [, amount, unit] = DURATION.exec(text) ?? [];
     return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  })
+  .refine((ms) => ms <= MAX_DURATION_MS, {
+    message: 'longer than 24d (2^31−1 ms, the longest timer drover can set): use at most 24d',
   });
 
 /** A count of nodes: a whole number, or a percentage of the set it applies to (`25%`). */
@@ -333,7 +340,15 @@ export const configSchema = z.strictObject({
   operators: chatIds,
   developers: chatIds.default({ slack: [], discord: [], discordRoles: [] }),
   redact: z
-    .array(z.string().min(1))
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((pattern, ctx) => {
+          const problem = regexProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
     .default([])
     .describe(
       'extra regular expressions whose matches are removed from output before it is stored or posted',

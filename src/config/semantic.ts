@@ -1,7 +1,9 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
+import { own } from '../engine/lookup.js';
 import { unknownPlaceholders } from '../engine/template.js';
 import type { PathKey } from './load.js';
+import { cronProblem, timezoneProblem } from './schedule-check.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
 
 export interface SemanticIssue {
@@ -104,8 +106,8 @@ export function findCycle(services: Config['services']): string[] | undefined {
     if (state.get(service) === 'visiting') return [...stack.slice(stack.indexOf(service)), service];
     state.set(service, 'visiting');
     stack.push(service);
-    for (const dependency of services[service]?.after ?? []) {
-      if (!(dependency in services)) continue;
+    for (const dependency of own(services, service)?.after ?? []) {
+      if (!Object.hasOwn(services, dependency)) continue;
       const cycle = visit(dependency);
       if (cycle) return cycle;
     }
@@ -183,6 +185,12 @@ function environmentIssues(config: Config): SemanticIssue[] {
     });
     if (env.canary !== undefined && !names.has(env.canary)) {
       issues.push({ path: ['environments', envName, 'canary'], message: `unknown node "${env.canary}"` });
+    }
+    if (env.digest) {
+      const zone = timezoneProblem(env.digest.timezone);
+      if (zone) issues.push({ path: ['environments', envName, 'digest', 'timezone'], message: zone });
+      const cron = cronProblem(env.digest.cron, zone ? 'UTC' : env.digest.timezone);
+      if (cron) issues.push({ path: ['environments', envName, 'digest', 'cron'], message: cron });
     }
     const strategy = { ...config.strategy, ...env.strategy };
     if (strategy.kind === 'waves' && !strategy.waves) {

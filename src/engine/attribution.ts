@@ -8,6 +8,7 @@ import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
 import { failureFingerprint } from './failures.js';
 import { nodeRefs } from './fleet.js';
+import { own } from './lookup.js';
 import { describeResult } from './observe.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
 import { serviceCommand } from './service-phases.js';
@@ -23,7 +24,7 @@ export function createAttributor(deps: AttributorDeps): Attributor {
   return {
     async attribute(failure, snapshot, progress) {
       const plan = snapshot.upgrade.plan;
-      const paths = deps.config.services[failure.service]?.paths ?? [];
+      const paths = own(deps.config.services, failure.service)?.paths ?? [];
       if (!plan.commit || !plan.fromCommit)
         return undecided([], paths, 0, 'the release has no resolved commit range');
       // The commits this node actually received: from the one it ran to the one deployed.
@@ -108,9 +109,9 @@ function ranBefore(snapshot: UpgradeSnapshot, failure: FailureRecord, fromCommit
 
 /** The failed node, or the environment's canary when it runs the failing service too. */
 function probeNode(config: Config, snapshot: UpgradeSnapshot, failure: FailureRecord) {
-  const env = config.environments[snapshot.upgrade.environment]!;
+  const env = own(config.environments, snapshot.upgrade.environment)!;
   const nodes = nodeRefs(config, snapshot.upgrade.environment);
-  const roles = config.services[failure.service]?.roles ?? [];
+  const roles = own(config.services, failure.service)?.roles ?? [];
   const canary = env.canary ? nodes.get(env.canary) : undefined;
   const ref = canary?.roles.some((role) => roles.includes(role)) ? canary : nodes.get(failure.nodes[0]!)!;
   return { ref };

@@ -1,5 +1,6 @@
 // The commands a unit runs: config templates rendered with the unit's values.
 import type { Config } from '../config/schema.js';
+import { own } from './lookup.js';
 import type { Command, UnitRecord } from './ports.js';
 import { serviceCommand } from './service-phases.js';
 import type { NodeRef, Phase, Plan } from './types.js';
@@ -12,7 +13,7 @@ export function templateValues(
   node: NodeRef,
   commit?: string,
 ): Record<string, string> {
-  const release = config.releases.named[plan.release];
+  const release = own(config.releases.named, plan.release);
   return {
     node: node.name,
     host: node.host,
@@ -21,7 +22,8 @@ export function templateValues(
     from: plan.from ?? '',
     ref: release?.ref ?? plan.release,
     commit: commit ?? plan.commit ?? release?.ref ?? plan.release,
-    fromCommit: plan.fromCommit ?? (plan.from ? (config.releases.named[plan.from]?.ref ?? plan.from) : ''),
+    fromCommit:
+      plan.fromCommit ?? (plan.from ? (own(config.releases.named, plan.from)?.ref ?? plan.from) : ''),
   };
 }
 

@@ -7,6 +7,7 @@ import { applyChange } from './apply.js';
 import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
+import type { Logger } from './log.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, HookRecord, NewEvent, Store, UpgradeSnapshot } from './ports.js';
 import type { HookOutcome } from './run-hook.js';
@@ -37,6 +38,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
+  /** Where background failures of this driver go (a progress event not stored). */
+  log?: Logger;
   /**
    * After taking an expired lease from a holder not known dead, how long the units it left
    * running are left alone (its phases may still run): the longest phase timeout.
@@ -152,8 +155,15 @@ export async function drive(
       results = [];
       culprits = [];
       hookResults = [];
+      // Shutting down (the signal aborted): phases in flight finish and are recorded, nothing
+      // new starts here; units left marked running are resumed by whoever takes the lease.
+      const draining = signal?.aborted === true;
       const elsewhere = now.getTime() < graceUntil ? [...suspects] : [];
-      const running = new Set([...inFlight.keys(), ...elsewhere]);
+      const running = new Set([
+        ...inFlight.keys(),
+        ...elsewhere,
+        ...(draining ? runningUnits(snapshot) : []),
+      ]);
       let busyNodes: Set<string> | undefined;
       if (
         othersBusy &&
@@ -195,7 +205,7 @@ export async function drive(
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
       const fresh = snapshot;
-      for (const job of decision.dispatch) {
+      for (const job of draining ? [] : decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
         const task = runUnit(
@@ -228,7 +238,7 @@ export async function drive(
           }),
         );
       }
-      for (const hookId of decision.hooks) {
+      for (const hookId of draining ? [] : decision.hooks) {
         const hook = fresh.hooks.find((h) => h.id === hookId)!;
         const node = deps.nodes.get(hook.node)!;
         const ran = deps.runHook
@@ -251,7 +261,8 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
+        if (draining || failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id))
+          continue;
         attributed.add(failure.id);
         attributing += 1;
         void attribute(failure, fresh, deps, upgradeId, tenure, leaseMs).then((culprit) => {
@@ -261,7 +272,8 @@ export async function drive(
         });
       }
       const news = results.length > 0 || culprits.length > 0 || hookResults.length > 0;
-      if (decision.change || decision.dispatch.length > 0 || decision.hooks.length > 0 || news) continue;
+      const started = !draining && (decision.dispatch.length > 0 || decision.hooks.length > 0);
+      if (decision.change || started || news) continue;
       const idle = inFlight.size === 0 && hooksInFlight.size === 0 && attributing === 0;
       if (idle && stop(fresh, until, signal)) return (await deps.store.load(upgradeId)) ?? fresh;
       const sleepMs = decision.wakeAt
@@ -271,7 +283,7 @@ export async function drive(
       const nap = new AbortController();
       const endNap = () => nap.abort();
       wake = endNap;
-      if (signal?.aborted) endNap();
+      if (signal?.aborted && inFlight.size === 0 && attributing === 0) endNap();
       signal?.addEventListener('abort', endNap, { once: true });
       try {
         await deps.clock.sleep(sleepMs, nap.signal);
@@ -284,6 +296,12 @@ export async function drive(
     await Promise.allSettled([...inFlight.values(), ...hooksInFlight.values()]);
     if (epoch !== undefined) await deps.store.releaseLease(upgradeId, deps.owner);
   }
+}
+
+function runningUnits(snapshot: UpgradeSnapshot): number[] {
+  return snapshot.units
+    .filter((u) => u.state === 'running' || (u.state === 'rolling_back' && u.phase === 'rollback'))
+    .map((u) => u.id);
 }
 
 function stop(snapshot: UpgradeSnapshot, until: DriveUntil, signal: AbortSignal | undefined): boolean {
@@ -303,7 +321,12 @@ async function attribute(
   try {
     return await deps.attributor.attribute(failure, snapshot, (event) => {
       const lease = { owner: deps.owner, epoch, now: deps.clock.now(), ttlMs };
-      void deps.store.commit(upgradeId, null, { events: [event] }, lease);
+      // A progress line lost to a database error is only a line: the culprit is stored later.
+      deps.store
+        .commit(upgradeId, null, { events: [event] }, lease)
+        .catch((error: unknown) =>
+          deps.log?.warn({ err: error, upgrade: upgradeId }, 'a bisection progress event was not stored'),
+        );
     });
   } catch (error) {
     return undecided(

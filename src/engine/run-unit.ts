@@ -81,7 +81,11 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       // The session broke under the command (a channel that would not open, a closed client).
       result = { ...errorResult(error), interrupted: 'connection' };
     }
-    records.push(deps.store.recordPhase(job.unit.id, phase, result));
+    const record = deps.store.recordPhase(job.unit.id, phase, result);
+    // Awaited with the others below; until then a failure (the database gone) must not count
+    // as an unhandled rejection.
+    record.catch(() => undefined);
+    records.push(record);
     return result;
   };
   let session: NodeSession;

@@ -4,14 +4,18 @@ import type { Config } from '../config/schema.js';
 import { ActiveUpgradeExistsError, NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
 import type { StartOptions, Target, Upgrades } from './api.js';
 import { initialHookRuns } from './hooks.js';
+import { own } from './lookup.js';
 import { environmentOf, makePlan } from './plan.js';
 import type { Clock, NewHookRun, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import { checkProvenance } from './provenance.js';
 import type { Actor, Plan } from './types.js';
 import { applyVerb, type VerbRequest } from './verbs.js';
 
 /** Resolves release refs to commits (the deploy repository). */
 export interface RefResolver {
   resolve(ref: string): Promise<string>;
+  /** Whether `sha` is reachable from `ref` (checks a pinned commit's provenance when given). */
+  contains?(ref: string, sha: string): Promise<boolean>;
 }
 
 export interface UpgradesDeps {
@@ -32,7 +36,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
 
   async function plan(release: string, options: StartOptions): Promise<Plan> {
     const environment = environmentOf(config, options.environment);
-    const spec = config.releases.named[release];
+    const spec = own(config.releases.named, release);
     if (!spec)
       throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
     const from = spec.from ?? config.releases.order[config.releases.order.indexOf(release) - 1];
@@ -47,9 +51,24 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
       }
     };
     const commit = options.commit ? await resolve(options.commit) : await resolve(spec.ref);
-    const fromRef = from ? config.releases.named[from]?.ref : undefined;
+    const fromRef = from ? own(config.releases.named, from)?.ref : undefined;
     const fromCommit = fromRef ? await resolve(fromRef) : undefined;
     const versions = await store.versions(environment);
+    if (options.commit && commit && deps.refs?.contains) {
+      const git = {
+        resolve: deps.refs.resolve.bind(deps.refs),
+        contains: deps.refs.contains.bind(deps.refs),
+      };
+      const running = [...versions.values()].flatMap((services) => [...services.values()]);
+      await checkProvenance(git, {
+        config,
+        release,
+        ref: spec.ref,
+        commit,
+        running,
+        allowDowngrade: options.allowDowngrade === true,
+      });
+    }
     return makePlan({ config, environment, release, options, versions, commit, fromCommit });
   }
 
@@ -79,7 +98,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const snapshot = await store.load(record.id);
       if (!snapshot) throw new NotFoundError(`no upgrade #${record.id}`);
-      const requireAck = config.environments[snapshot.upgrade.environment]?.requireAck ?? false;
+      const requireAck = own(config.environments, snapshot.upgrade.environment)?.requireAck ?? false;
       const change = applyVerb(snapshot, request, actor, clock.now(), requireAck);
       const { ok } = await store.commit(record.id, snapshot.upgrade.revision, change);
       if (ok) {
@@ -140,7 +159,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     rollback: (actor, target, scope) => act(actor, target, { verb: 'rollback', scope }),
     async retry(actor, target, node) {
       const record = await find(target, true);
-      const spec = config.releases.named[record.release];
+      const spec = own(config.releases.named, record.release);
       // A release branch that moved since the start (a fixing commit) is deployed by the retry;
       // an upgrade started for one given commit stays on it.
       const follows = spec && deps.refs && record.plan.commit && !record.plan.pinned;

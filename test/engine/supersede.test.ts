@@ -5,13 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleDeployHook, signBody } from '../../src/adapters/http/deploy-hook.js';
+import { handleDeployHook } from '../../src/adapters/http/deploy-hook.js';
 import { createDispatcher } from '../../src/bot/dispatch.js';
 import type { UpgradeSnapshot } from '../../src/engine/ports.js';
 import { type Lab, startLab } from '../support/lab.js';
 import { until } from '../support/wait.js';
-
-const SECRET = 'deploy-secret';
 
 describe('deploys through the webhook', { timeout: 180_000 }, () => {
   let lab: Lab;
@@ -50,8 +48,6 @@ describe('deploys through the webhook', { timeout: 180_000 }, () => {
     });
     const answer = await handleDeployHook({
       rawBody,
-      signature: signBody(SECRET, rawBody),
-      secret: SECRET,
       dispatcher: createDispatcher({
         upgrades: lab.engine.upgrades,
         store: lab.database.store,

@@ -19,6 +19,7 @@ import type { Dispatcher, Reply } from '../../bot/dispatch.js';
 import { clip, DISCORD, fitEscaped } from '../../bot/limits.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../engine/log.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 import { systemClock } from '../clock.js';
@@ -43,6 +44,8 @@ export interface DiscordBotOptions {
   /** How long start() waits for the gateway's READY (default 30 s). */
   readyTimeoutMs?: number;
   onError?: (error: unknown) => void;
+  /** Where discord.js's warnings and debug lines go (`lib: "discord.js"`). */
+  logger?: Logger;
 }
 
 export interface DiscordBot {
@@ -100,7 +103,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const input = requestFromOptions(verb, (name) => interaction.options.get(name)?.value ?? null);
     const member = interaction.member as { displayName?: string; nick?: string | null } | null;
     const actor = actorOf(interaction.user, member?.displayName ?? member?.nick ?? undefined);
-    const context: ActorContext = { discordRoles: rolesOf(interaction.member) };
+    const context: ActorContext = {
+      discordRoles: rolesOf(interaction.member),
+      origin: { platform: 'discord', channel: interaction.channelId, direct: !interaction.inGuild() },
+    };
     const privately = PRIVATE_VERBS.has(verb) || !dispatcher.permits(actor, verb, context);
     await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     let reply: Reply;
@@ -136,7 +142,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     await interaction.deferUpdate();
     const member = interaction.member as { displayName?: string } | null;
     const actor = actorOf(interaction.user, member?.displayName);
-    const reply = await dispatcher.handle(actor, request, { discordRoles: rolesOf(interaction.member) });
+    const reply = await dispatcher.handle(actor, request, {
+      discordRoles: rolesOf(interaction.member),
+      origin: { platform: 'discord', channel: interaction.channelId, direct: !interaction.inGuild() },
+    });
     if (!reply.ok || reply.ephemeral)
       await interaction.followUp({
         content: text(reply),
@@ -158,7 +167,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const reply = await dispatcher.handle(
       actor,
       { verb: 'ack', failure: Number(failure), ...(note ? { note: note.slice(0, 500) } : {}) },
-      { discordRoles: rolesOf(message.member) },
+      {
+        discordRoles: rolesOf(message.member),
+        origin: { platform: 'discord', channel: message.channel.parentId, direct: false },
+      },
     );
     // The post's edit shows a successful ack; a refusal is said where the ack was typed.
     if (!reply.ok)
@@ -182,6 +194,12 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   client.on(Events.ShardDisconnect, () => (connected = false));
   client.on(Events.ShardReconnecting, () => (connected = false));
   client.on(Events.Error, report);
+  const libLog = options.logger?.child({ lib: 'discord.js' });
+  if (libLog) {
+    client.on(Events.Warn, (message) => libLog.warn(message));
+    client.on(Events.Debug, (message) => libLog.debug(message));
+    client.rest.on('rateLimited', (info) => libLog.warn({ ...info }, 'rate limited'));
+  }
 
   return {
     transport: createDiscordTransport({ rest, onError: report }),

@@ -3,7 +3,14 @@
 // post's thread. Retried events are handled once (deduplicated by event id). With an app-level
 // token it uses Socket Mode instead (for installs Slack cannot reach): same listeners.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
 import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
@@ -12,6 +19,7 @@ import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
+import { guardSlackRequest } from './guard.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackAppOptions {
@@ -21,6 +29,8 @@ export interface SlackAppOptions {
   apiUrl?: string | undefined;
   /** An app-level token (`xapp-…`): Socket Mode instead of HTTP; `start()` connects. */
   appToken?: string | undefined;
+  /** The workspace drover serves (SLACK_TEAM_ID); default: the bot token's, from auth.test. */
+  teamId?: string | undefined;
   dispatcher: Dispatcher;
   outbox: Outbox;
   dedup: Dedup;
@@ -28,14 +38,18 @@ export interface SlackAppOptions {
   /** Retries inside the Web API client; the outbox retries deliveries itself. */
   retries?: number;
   onError?: (error: unknown) => void;
+  /** Where Bolt's own log lines go (default: errors only, on Bolt's console logger). */
+  logger?: BoltLogger;
 }
 
 export interface SlackApp {
   transport: ChatTransport;
   /** Serves POST /slack/events (in Socket Mode it answers 404: events come over the socket). */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Resolves once auth.test answered: the token works. */
+  /** Resolves once auth.test answered: the token works (rejects while Slack is unreachable). */
   ready(): Promise<void>;
+  /** HTTP mode: auth.test has answered; Socket Mode: the socket is connected. */
+  connected(): boolean;
   /** Socket Mode: opens the connection (HTTP mode: nothing to do, the server is mounted). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -56,17 +70,40 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         endpoints: '/slack/events',
         unhandledRequestTimeoutMillis: 2500,
       });
+  const logging = options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR };
   const socket = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
-        logLevel: LogLevel.ERROR,
+        ...logging,
         installerOptions: { clientOptions },
       })
     : undefined;
+  let socketUp = false;
+  socket?.client.on('connected', () => (socketUp = true));
+  socket?.client.on('disconnected', () => (socketUp = false));
+  socket?.client.on('reconnecting', () => (socketUp = false));
+  const client = new webApi.WebClient(options.token, clientOptions);
+  // Who the bot is, asked once it answers: Slack unreachable at start only delays it (Bolt's
+  // own start-up auth.test would fail once and for good).
+  let identity: Promise<{ botId: string; botUserId: string }> | undefined;
+  let known = false;
+  const whoAmI = () => {
+    identity ??= client.auth.test().then(
+      (answer) => {
+        known = true;
+        return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
+      },
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    );
+    return identity;
+  };
   const app = new App({
-    token: options.token,
     receiver: (http ?? socket)!,
-    logLevel: LogLevel.ERROR,
+    authorize: async () => ({ botToken: options.token, ...(await whoAmI()) }),
+    ...logging,
     clientOptions,
   });
   const { dispatcher, outbox } = options;
@@ -75,11 +112,38 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     platform: 'slack',
     name: name ?? id,
   });
-  const context: ActorContext = {};
   const report = (error: unknown) => options.onError?.(error);
+  let team = options.teamId;
+  const learnTeam = client.auth.test().then(
+    (answer) => {
+      team ??= typeof answer.team_id === 'string' ? answer.team_id : undefined;
+    },
+    (error: unknown) => report(error),
+  );
+  /** Where a request came from: its team and channel, a DM or not. */
+  const contextOf = async (from: {
+    team?: string | undefined;
+    channel?: string | undefined;
+  }): Promise<ActorContext> => {
+    // The first requests may come before auth.test has answered: wait for it (it settles either way).
+    if (team === undefined) await learnTeam;
+    return {
+      origin: {
+        platform: 'slack',
+        team: from.team,
+        expectedTeam: team,
+        channel: from.channel,
+        direct: from.channel?.startsWith('D') ?? false,
+      },
+    };
+  };
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
-    const work = dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context);
+    const work = dispatcher.handle(
+      actorOf(command.user_id, command.user_name),
+      command.text,
+      await contextOf({ team: command.team_id, channel: command.channel_id }),
+    );
     const early = await Promise.race([
       work,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
@@ -106,10 +170,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       button.value ?? '',
     );
     if (!request) return;
+    const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
     const reply = await dispatcher.handle(
       actorOf(body.user.id, (body.user as { name?: string }).name),
       request,
-      context,
+      await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
     );
     if (!reply.ok || reply.ephemeral)
       await respond({
@@ -148,7 +213,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reply = await dispatcher.handle(
       actorOf(message.user, undefined),
       { verb: 'ack', failure: Number(failure), ...(note ? { note } : {}) },
-      context,
+      await contextOf({ team: (body as { team_id?: string }).team_id, channel: message.channel }),
     );
     if (!reply.ok)
       await client.chat.postEphemeral({
@@ -162,19 +227,27 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (error) => report(error));
 
   return {
-    transport: createSlackTransport(app.client),
+    transport: createSlackTransport(client),
     handle: (req, res) => {
-      if (http) http.requestListener(req, res);
+      if (http)
+        guardSlackRequest(
+          req,
+          res,
+          { signingSecret: options.signingSecret, now: () => options.clock.now() },
+          http.requestListener,
+        );
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
     },
     async ready() {
-      await app.client.auth.test();
+      await whoAmI();
+      await learnTeam;
     },
+    connected: () => (socket ? socketUp : known),
     async start() {
-      if (socket) await socket.start();
+      if (socket) await socket.client.start();
     },
     async stop() {
-      if (socket) await socket.stop();
+      if (socket) await socket.client.disconnect();
     },
   };
 }

@@ -1,5 +1,6 @@
 // The deploy webhook over real HTTP, with a real git repository, the real dispatcher and engine
 // API over a real (PGlite) store: the hook is `start` pinned to a commit, audited.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,9 @@ import { systemClock } from '../../../src/adapters/clock.js';
 import type { Database } from '../../../src/adapters/db/open.js';
 import { auditLog } from '../../../src/adapters/db/schema.js';
 import { createGitRepo } from '../../../src/adapters/git/repo.js';
-import { handleDeployHook, newestRelease, signBody } from '../../../src/adapters/http/deploy-hook.js';
+import { handleDeployHook, newestRelease } from '../../../src/adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../../../src/adapters/http/server.js';
+import { guardedDeploy, signDelivery } from '../../../src/adapters/http/webhook-auth.js';
 import { createDispatcher } from '../../../src/bot/dispatch.js';
 import type { Upgrades } from '../../../src/engine/api.js';
 import type { Actor } from '../../../src/engine/types.js';
@@ -45,14 +47,20 @@ const audit = () =>
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'drover-hook-'));
   shas = (await buildRangeRepo(join(root, 'deploy'), 3, 2, 'nova-compute')).shas;
+  // The newest release, icehouse, is where continuous deployment goes: its branch holds the commits.
+  execFileSync('git', ['-C', join(root, 'deploy'), 'branch', 'stable/icehouse', 'stable/havana']);
   const commits = createGitRepo(join(root, 'deploy'));
   database = await openTestDatabase();
   upgrades = createUpgrades({ config, store: database.store, clock: systemClock, refs: commits });
   const dispatcher = createDispatcher({ upgrades, store: database.store, config });
   server = createHttpServer({
-    deploy: (rawBody, signature) =>
-      handleDeployHook({ rawBody, signature, secret: SECRET, dispatcher, commits, config }),
-    health: async () => [],
+    deploy: guardedDeploy({
+      secret: SECRET,
+      now: () => new Date(),
+      firstSeen: (id, now) => database.dedup.firstSeen('webhook', id, now),
+      handle: (rawBody) => handleDeployHook({ rawBody, dispatcher, commits, config }),
+    }),
+    health: async () => ({ ok: true }),
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
 });
@@ -63,8 +71,20 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+let deliveries = 0;
+// One timestamp for the file's few seconds: what is signed and what is sent agree.
+const STAMP = String(Math.floor(Date.now() / 1000));
+const now = () => STAMP;
+/** Signs a body as a sender does: the timestamp and the raw body. */
+const signBody = (secret: string, body: string) => signDelivery(secret, now(), body);
+
 async function post(body: string, signature: string | undefined) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  deliveries += 1;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-drover-timestamp': now(),
+    'x-drover-delivery': `d-${deliveries}`,
+  };
   if (signature !== undefined) headers['x-drover-signature'] = signature;
   const response = await fetch(url, { method: 'POST', body, headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
