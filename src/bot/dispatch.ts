@@ -15,8 +15,10 @@ import type { Approved } from './governance/policy.js';
 import type { GovernanceStore } from './governance/ports.js';
 import { governanceStep } from './governance/step.js';
 import { expireDue } from './governance/verbs.js';
-import { type CommandRequest, parseCommand, type Role, VERB_TABLE, type Verb } from './grammar.js';
+import { type CommandRequest, parseCommand, type Role, usageOf, VERB_TABLE, type Verb } from './grammar.js';
+import { checkCommandLine, cleanDeep, cleanText } from './input.js';
 import type { ChatMessage } from './model.js';
+import { originRefusal } from './origin.js';
 
 export { type Command, type Outcome, type Reply, refusal, type Step } from './chain.js';
 
@@ -28,6 +30,8 @@ export interface DispatcherDeps {
   digest?: (environment: string | undefined) => Promise<string>;
   /** Policy steps run, in order, after authorization and before the verb is carried out. */
   policies?: readonly Step[];
+  /** An unexpected error (a bug, the database gone): logged with its stack; the user gets one line. */
+  onError?: (error: unknown) => void;
   /** Locks, approvals and the audit read back (the governance policy step runs first). */
   governance?: {
     store: GovernanceStore;
@@ -64,12 +68,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const { actor, request, approved } = command;
     const args: Record<string, unknown> = { ...request };
     const answered = request.verb === 'approve' || request.verb === 'reject' ? request.request : undefined;
+    // PostgreSQL cannot store NUL: every text of the record is cleaned.
     const record = (outcome: string, upgradeId: number | undefined, requestId?: number) =>
       store.audit({
         actor,
         command: request.verb,
-        args,
-        outcome,
+        args: asRecord(cleanDeep(args)),
+        outcome: cleanText(outcome),
         upgradeId: upgradeId ?? approved?.upgradeId ?? null,
         requestId: requestId ?? approved?.requestId ?? answered ?? null,
         environment: command.environment ?? null,
@@ -91,6 +96,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       outcome.requestId,
     );
     return outcome;
+  };
+
+  /** Mutating verbs only from the served Slack workspace and the environment's channels (origin.ts). */
+  const placed: Step = async ({ request, context }, next) => {
+    const env = 'env' in request ? request.env : undefined;
+    const misplaced = originRefusal(
+      config,
+      context.origin,
+      { verb: request.verb, env },
+      whoMayRun(request.verb) !== 'anyone',
+    );
+    return misplaced ? refusal(misplaced) : next();
   };
 
   // Roles are the environment's where it has its own lists (PRODUCT.md, "Who may do what").
@@ -115,6 +132,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   const chain: readonly Step[] = [
     audited,
+    placed,
     authorized,
     ...(governed ? [governanceStep(governed)] : []),
     ...(deps.policies ?? []),
@@ -135,23 +153,41 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     async handle(caller, input, context = {}) {
-      const actor = withPersonName(config, caller);
+      const named = withPersonName(config, caller);
+      const actor = { ...named, id: cleanText(named.id), name: cleanText(named.name) };
       let request: CommandRequest;
       try {
-        request = typeof input === 'string' ? parseCommand(input) : input;
+        if (typeof input === 'string') checkCommandLine(input, usageOf(undefined));
+        request = typeof input === 'string' ? parseCommand(input) : cleanRequest(input);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         // Malformed input changes nothing, but who tried what is still on record.
-        const line = typeof input === 'string' ? input.trim().slice(0, 500) : '';
+        const line = typeof input === 'string' ? cleanText(input.trim().slice(0, 500)) : '';
         const verb =
           line
             .replace(/^\/?upgrade\b/, '')
             .trim()
             .split(/\s+/)[0] || 'usage';
-        await store.audit({ actor, command: verb, args: { line }, outcome: `usage: ${error.message}` });
+        await store.audit({
+          actor,
+          command: verb,
+          args: { line },
+          outcome: cleanText(`usage: ${error.message}`),
+        });
         return { text: error.message, ephemeral: true, ok: false };
       }
-      return run({ actor, request, context });
+      try {
+        return await run({ actor, request, context });
+      } catch (error) {
+        if (error instanceof DroverError || !deps.onError) throw error;
+        // The stack goes to the log (the audit has the error); the user gets one line.
+        deps.onError(error);
+        return {
+          text: `drover failed to ${request.verb}: ${oneLine(error)} (details are in drover's log)`,
+          ephemeral: true,
+          ok: false,
+        };
+      }
     },
     sweep: () => (governed ? expireDue(governed) : Promise.resolve(0)),
     permits(caller, verb, context = {}) {
@@ -172,4 +208,20 @@ export function withPersonName(config: Config, actor: Actor): Actor {
     (p) => (platform === 'slack' && p.slack === id) || (platform === 'discord' && p.discord === id),
   );
   return person?.name ? { ...actor, name: person.name } : actor;
+}
+
+/** A request built by a platform (a button, a thread reply): free text cleaned for the store. */
+function cleanRequest(request: CommandRequest): CommandRequest {
+  return 'note' in request && request.note !== undefined
+    ? { ...request, note: cleanText(request.note) }
+    : request;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').slice(0, 200);
 }

@@ -137,6 +137,7 @@ export async function openRuntime(
 export function commandDispatcher(
   runtime: Runtime,
   digest?: (environment: string | undefined) => Promise<string>,
+  onError?: (error: unknown) => void,
   /** Where governance posts (approval requests, lock and override notices): this process's
    * platforms; a CLI process leaves them to whichever serving process delivers them. */
   platforms: readonly Platform[] = ['slack', 'discord'],
@@ -151,6 +152,7 @@ export function commandDispatcher(
       clock: runtime.clock,
       announce: createAnnouncer(runtime.db.outbox, runtime.config, platforms),
     },
+    ...(onError ? { onError } : {}),
   });
 }
 

@@ -3,8 +3,9 @@
 // running another release is not touched (skew), and a unit resumed after a crash never runs
 // `upgrade` again once its node reports the target. Unreachable nodes fail as infrastructure.
 import type { Dispatch } from './dispatch.js';
-import type { UnitOutcome } from './observe.js';
-import type { Command, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
+import { type HealthPolicy, type HealthTry, waitForHealth } from './health.js';
+import { describeResult, type UnitOutcome } from './observe.js';
+import type { Command, NewEvent, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
 import { unreachable } from './reach.js';
 import type { VersionClass } from './skew.js';
 import type { NodeRef, Phase, PhaseResult, Plan } from './types.js';
@@ -26,6 +27,12 @@ export interface UnitDeps {
   now: () => Date;
   /** What a `version` output means for this plan: at the target, upgradable, or skew. */
   classify: (version: string) => Promise<VersionClass>;
+  /** Stores an event for chat while the unit runs (a health run when there are several). */
+  announce?: (event: NewEvent) => Promise<void>;
+  /** `health`'s retries and interval for a service (absent: one run). */
+  health?: (service: string) => HealthPolicy;
+  /** Waits between two runs of `health` (the engine's clock). */
+  sleep?: (ms: number) => Promise<void>;
   /** False once this process cannot prove it holds the upgrade's lease: no further phase starts. */
   mayDispatch?: () => boolean;
 }
@@ -54,6 +61,17 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   const runPhase = async (session: NodeSession, phase: Phase): Promise<PhaseResult | undefined> => {
     const command = deps.command(phase, job.unit, job.node, job.plan);
     if (!command) return undefined;
+    const policy = phase === 'health' ? deps.health?.(job.unit.service) : undefined;
+    if (!policy || policy.retries === 0) return runOnce(session, phase, command);
+    const { result } = await waitForHealth(
+      () => runOnce(session, phase, command),
+      policy,
+      deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      (attempt) => tellHealthTry(job, deps, attempt, policy),
+    );
+    return result;
+  };
+  const runOnce = async (session: NodeSession, phase: Phase, command: Command): Promise<PhaseResult> => {
     if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
     let result: PhaseResult;
     try {
@@ -150,6 +168,28 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     await session.close().catch(() => undefined);
     await Promise.all(records);
   }
+}
+
+/** A thread line for a health run when health takes more than one: `health 3/6 …`. */
+async function tellHealthTry(job: UnitJob, deps: UnitDeps, attempt: HealthTry, policy: HealthPolicy) {
+  const { result } = attempt;
+  const outcome = result.interrupted ? describeResult('health', result) : `exit ${result.exitCode}`;
+  // A lost thread line must not fail the unit: the health run itself is recorded as a phase.
+  await deps
+    .announce?.({
+      type: 'health.retry',
+      data: {
+        unitId: job.unit.id,
+        node: job.unit.node,
+        service: job.unit.service,
+        attempt: attempt.attempt,
+        of: attempt.of,
+        passed: attempt.passed,
+        outcome,
+        intervalMs: policy.intervalMs,
+      },
+    })
+    .catch(() => undefined);
 }
 
 /** A phase that never ran: the error stands in for its output. */

@@ -28,6 +28,8 @@ export interface LabOptions {
   extra?: string;
   /** More keys of the lab environment, as YAML lines indented by four spaces. */
   environment?: string;
+  /** The `services:` block's entries, replacing keystone → nova-api → nova-compute. */
+  services?: string;
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
   /** Builds the deploy repository (default: the demo's). */
   repo?: (path: string) => Promise<LabRepo>;
@@ -56,6 +58,10 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+const DEFAULT_SERVICES = `  keystone:     { roles: [controller], paths: [keystone/] }
+  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
+  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }`;
+
 export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
   const nodes = fleet.nodes.map(
@@ -67,9 +73,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   );
   return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s }
 services:
-  keystone:     { roles: [controller], paths: [keystone/] }
-  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
-  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }
+${options.services ?? DEFAULT_SERVICES}
 releases:
   repo: ${repo.path}
   order: [grizzly, havana]
