@@ -77,7 +77,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         outcome: cleanText(outcome),
         upgradeId: upgradeId ?? approved?.upgradeId ?? null,
         requestId: requestId ?? approved?.requestId ?? answered ?? null,
-        environment: command.environment ?? null,
+        environment: command.environment === undefined ? null : cleanText(command.environment),
       });
     const asked = 'id' in request ? request.id : undefined;
     let outcome: Outcome;

@@ -135,7 +135,10 @@ describe('Governance on Discord, end to end', () => {
   }, 40_000);
 
   it('Roll back wave asks first, privately; only the confirm button rolls back', async () => {
-    const upgrade = await discord.until(() => topLevel('Upgrade #1')[0], 'the upgrade message');
+    const upgrade = await discord.until(
+      () => topLevel('Upgrade #1')[0],
+      `the upgrade message among ${discord.messages(CHANNEL).map(title).join(' | ')}`,
+    );
     await discord.until(
       () => customIds(upgrade).includes('drover:step:1'),
       'the Step button at a gate',
@@ -151,10 +154,15 @@ describe('Governance on Discord, end to end', () => {
     expect(ask.original?.content).toMatch(/^Roll back: are you sure\?/);
     expect(customIds(ask.original!)).toEqual(['drover:rollback:1']);
     expect((await lab.database.store.load(1))?.upgrade.state).toBe('running');
-    discord.click(LAB_OPERATOR, ask.original!, 'drover:rollback:1');
+    // The private answer sits in the channel it was asked in, as on Discord.
+    const confirm = discord.click(
+      LAB_OPERATOR,
+      { ...ask.original!, channel_id: CHANNEL },
+      'drover:rollback:1',
+    );
     await discord.until(
       async () => ['rolling_back', 'rolled_back'].includes((await lab.database.store.load(1))!.upgrade.state),
-      'the rollback',
+      `the rollback (${confirm.followUps.map((m) => m.content).join('; ')})`,
       20_000,
     );
   }, 40_000);
