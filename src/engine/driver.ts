@@ -8,7 +8,7 @@ import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot } from './ports.js';
+import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot, VersionGate } from './ports.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
@@ -22,7 +22,7 @@ export interface Attributor {
   ): Promise<Culprit>;
 }
 
-export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch' | 'store'> {
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'gate' | 'mayDispatch' | 'store'> {
   store: Store;
   clock: Clock;
   owner: string;
@@ -30,13 +30,16 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   context: DecideContext;
   attributor: Attributor;
   classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
+  /** The version gate of a batched unit's script (absent: phases are never batched). */
+  gate?: (snapshot: UpgradeSnapshot, service: string) => Promise<VersionGate>;
   leaseMs?: number;
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
   /**
    * After taking an expired lease from a holder not known dead, how long the units it left
-   * running are left alone (its phases may still run): the longest phase timeout.
+   * running are left alone (its phases may still run): the longest phase timeout, or the
+   * longest batched unit's script when phases are batched.
    */
   takeoverGraceMs?: number;
 }
@@ -171,6 +174,7 @@ export async function drive(
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
       const fresh = snapshot;
+      const gate = deps.gate;
       for (const job of decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
@@ -180,6 +184,7 @@ export async function drive(
             ...deps,
             now: () => deps.clock.now(),
             classify: (version) => deps.classify(fresh, unit.service, version),
+            gate: gate && (() => gate(fresh, unit.service)),
             mayDispatch: mayDispatch(tenure),
           },
         ).then(

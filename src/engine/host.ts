@@ -6,7 +6,7 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { fleetOf, type RangeSource, versionClassifier } from './fleet.js';
+import { fleetOf, type RangeSource, versionClassifier, versionGates } from './fleet.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
@@ -36,14 +36,24 @@ export const UNKNOWN_CULPRIT: Attributor = {
   attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
-/** The longest a phase may run (its timeout), over every phase and service. */
-function longestPhase(config: Config): number {
-  return Math.max(...Object.values(config.phases.timeouts).filter((t) => t !== undefined));
+/**
+ * The longest a unit's command may run on its node: the longest phase timeout, or with
+ * `ssh.batchPhases` the batched script's (version, drain, upgrade, health and undrain in turn).
+ */
+function longestRun(config: Config): number {
+  const { timeouts } = config.phases;
+  const longest = Math.max(...Object.values(timeouts).filter((t) => t !== undefined));
+  if (!config.ssh.batchPhases) return longest;
+  const batched = (['version', 'drain', 'upgrade', 'health', 'undrain'] as const)
+    .map((phase) => timeouts[phase] ?? timeouts.default)
+    .reduce((sum, t) => sum + t, 0);
+  return Math.max(longest, batched);
 }
 
 export function createEngine(deps: EngineDeps): Engine {
   const driving = new Map<number, Promise<UpgradeSnapshot>>();
   const classify = versionClassifier(deps.config, deps.refs);
+  const gate = versionGates(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
   const driveOne = async (
@@ -66,10 +76,11 @@ export function createEngine(deps: EngineDeps): Engine {
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
         classify,
+        gate,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
-        takeoverGraceMs: longestPhase(deps.config),
+        takeoverGraceMs: longestRun(deps.config),
       },
       until,
       signal,

@@ -54,6 +54,12 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/**
+ * Units batched into one script (the default) unless DROVER_TEST_BATCH_PHASES=false: the engine
+ * suites run both ways over real SSH (`npm run test:unbatched`).
+ */
+const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES !== 'false';
+
 export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
   const nodes = fleet.nodes.map(
@@ -63,7 +69,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   const phases = Object.entries({ ...fleet.phases, ...options.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
-  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s }
+  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${batchPhases()} }
 services:
   keystone:     { roles: [controller], paths: [keystone/] }
   nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
