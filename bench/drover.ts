@@ -79,14 +79,14 @@ operators: { slack: [U0BENCH] }
 }
 
 /** `drover upgrade start havana --env bench --wait` in a fresh working directory, measured. */
-async function startAndWait(scenario: Scenario, databaseUrl: string | undefined): Promise<Outcome> {
+async function startAndWait(scenario: Scenario, databaseUrl: string | undefined, ssh = ''): Promise<Outcome> {
   const missing = unbuilt();
   if (missing) return { unavailable: missing };
   const work = mkdtempSync(join(tmpdir(), 'drover-bench-'));
   const { havana } = createBenchRepo(join(work, 'deploy'));
   scenario.expectCommit(havana);
   const configPath = join(work, 'drover.yaml');
-  writeFileSync(configPath, configYaml(scenario, join(work, 'deploy')));
+  writeFileSync(configPath, configYaml(scenario, join(work, 'deploy'), '', ssh));
   const { DATABASE_URL: _shared, ...inherited } = process.env;
   const env = {
     ...inherited,
@@ -133,6 +133,12 @@ async function writesTo(
 export const drover: Contender = {
   name: 'drover upgrade start --wait',
   run: (scenario) => startAndWait(scenario, undefined),
+};
+
+/** The same with the system ssh (`ssh.transport: openssh`): a master per node, started cold. */
+export const droverOpenssh: Contender = {
+  name: 'drover upgrade start --wait, transport: openssh',
+  run: (scenario) => startAndWait(scenario, undefined, 'transport: openssh, config: /dev/null'),
 };
 
 /** The same on a PostgreSQL server (the bench's DATABASE_URL), in a new migrated database. */

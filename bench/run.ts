@@ -2,7 +2,8 @@
 // health, without and with a 1 s sleep in upgrade. Every contender runs against the same
 // fleet (reset between runs) and is checked afterwards: each node upgraded exactly once to
 // the expected commit. Prints a ratio table against the bare node-ssh loop (a).
-// Options: --nodes N (200) --concurrency C (50) --only a,a+,a+v,b,drover,drover-pg,serve,serve-cold --no-sleep-only
+// Options: --nodes N (200) --concurrency C (50) --no-sleep-only
+//          --only a,a+,a+v,b,drover,drover-pg,serve,serve-cold,drover-openssh,serve-openssh,serve-openssh-cold
 //          --runs R (1: each contender R times, in rounds; the median run is reported)
 //          --profile DIR (drover writes a V8 CPU profile of each run there)
 
@@ -11,9 +12,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { opensshUnavailable, startOpensshFleet } from '../test/support/fleet/openssh.js';
 import { nodeSshLoop, probingRunnerLoop, runnerLoop, xargsSsh } from './baselines.js';
-import { drover, droverOnPostgres } from './drover.js';
+import { drover, droverOnPostgres, droverOpenssh } from './drover.js';
 import type { Measurement } from './measure.js';
-import { droverServe, droverServeCold } from './serve.js';
+import { droverServe, droverServeCold, droverServeOpenssh, droverServeOpensshCold } from './serve.js';
 import type { Contender, Outcome, Scenario } from './types.js';
 
 function option(name: string, fallback: string): string {
@@ -23,7 +24,10 @@ function option(name: string, fallback: string): string {
 
 const NODES = Number.parseInt(option('nodes', '200'), 10);
 const CONCURRENCY = Number.parseInt(option('concurrency', '50'), 10);
-const ONLY = option('only', 'a,a+,a+v,b,drover,drover-pg,serve,serve-cold').split(',');
+const ONLY = option(
+  'only',
+  'a,a+,a+v,b,drover,drover-pg,serve,serve-cold,drover-openssh,serve-openssh,serve-openssh-cold',
+).split(',');
 const RUNS = Math.max(1, Number.parseInt(option('runs', '1'), 10));
 const PROFILE = option('profile', '');
 const CONTENDERS: Array<[string, Contender]> = [
@@ -35,6 +39,9 @@ const CONTENDERS: Array<[string, Contender]> = [
   ['drover-pg', droverOnPostgres],
   ['serve', droverServe],
   ['serve-cold', droverServeCold],
+  ['drover-openssh', droverOpenssh],
+  ['serve-openssh', droverServeOpenssh],
+  ['serve-openssh-cold', droverServeOpensshCold],
 ];
 
 function resetNodes(scenario: Scenario): void {

@@ -37,6 +37,14 @@ export const droverServeCold = serveContender(
   'drover serve, POST /hooks/deploy (warm, keepOpen: 0s)',
   'keepOpen: 0s',
 );
+export const droverServeOpenssh = serveContender(
+  'drover serve, POST /hooks/deploy (warm, transport: openssh)',
+  'transport: openssh, config: /dev/null',
+);
+export const droverServeOpensshCold = serveContender(
+  'drover serve, POST /hooks/deploy (warm, transport: openssh, keepOpen: 0s)',
+  'transport: openssh, config: /dev/null, keepOpen: 0s',
+);
 
 function serveContender(name: string, ssh: string): Contender {
   return { name, run: (scenario) => measureServe(scenario, ssh) };

@@ -1,5 +1,9 @@
-// What the CLI prints while it drives an upgrade.
+// What the CLI prints while it drives an upgrade; following and driving outlive a database
+// that goes away for a while (they pause and go on).
+import { setTimeout as delay } from 'node:timers/promises';
+import { isTransientDatabaseError } from '../adapters/db/transient.js';
 import type { EngineEvent } from '../engine/ports.js';
+import { backoff } from '../engine/supervise.js';
 import type { Runtime } from './runtime.js';
 
 export function describeEvent(event: EngineEvent): string | undefined {
@@ -57,9 +61,19 @@ export async function followEvents(
   cursor = await runtime.db.store.lastEventId();
   // Stopping wakes the loop at once: the CLI exits as soon as the upgrade rests.
   let wake: () => void = () => undefined;
+  let failures = 0;
   const loop = (async () => {
     while (!stopped) {
-      await flush();
+      try {
+        await flush();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        if (failures === 1)
+          print(`  (the database did not answer: ${messageOf(error)}; following again when it does)`);
+        await delay(backoff(failures, 250, 5_000));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         if (stopped) return resolve();
         const timer = setTimeout(resolve, 250);
@@ -74,6 +88,31 @@ export async function followEvents(
     stopped = true;
     wake();
     await loop;
-    await flush();
+    await reconnecting(flush, print);
   };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs `work` again, after a growing pause, while it fails because the database is
+ * unreachable (restarting, refusing connections); any other error is thrown at once.
+ */
+export async function reconnecting<T>(
+  work: () => Promise<T>,
+  print: (line: string) => void,
+  maxWaitMs = 10_000,
+): Promise<T> {
+  for (let failures = 1; ; failures += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransientDatabaseError(error)) throw error;
+      const waitMs = backoff(failures, 250, maxWaitMs);
+      print(
+        `drover: the database did not answer (${messageOf(error)}); trying again in ${Math.ceil(waitMs / 1000)}s`,
+      );
+      await delay(waitMs);
+    }
+  }
 }

@@ -30,8 +30,8 @@ export async function checkReach(config: Config, io: Io): Promise<string[]> {
     }
   }
 
-  const { createSshRunner } = await import('../adapters/ssh/runner.js');
-  const runner = createSshRunner({
+  const { createNodeRunner } = await import('../adapters/ssh/transport.js');
+  const runner = createNodeRunner({
     ssh: config.ssh,
     passphrase: io.env.DROVER_SSH_PASSPHRASE,
     redact: config.redact,

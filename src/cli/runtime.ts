@@ -8,7 +8,8 @@ import { systemClock } from '../adapters/clock.js';
 import { createDigestQueries } from '../adapters/db/digest-queries.js';
 import { type Database, openDatabase } from '../adapters/db/open.js';
 import { createGitRepo } from '../adapters/git/repo.js';
-import { createSshRunner } from '../adapters/ssh/runner.js';
+import type { Metrics } from '../adapters/metrics/metrics.js';
+import { createNodeRunner } from '../adapters/ssh/transport.js';
 import { createDigestScheduler, type DigestScheduler } from '../bot/digest/runner.js';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
@@ -16,8 +17,10 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createAttributor } from '../engine/attribution.js';
 import { createEngine, type Engine } from '../engine/host.js';
+import type { Logger } from '../engine/log.js';
 import type { Clock, Commits, NodeRunner } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
+import { instrumentDigests, instrumentRunner, instrumentStore } from './instrument.js';
 
 export interface Runtime {
   config: Config;
@@ -41,6 +44,10 @@ export interface RuntimeOptions {
   trustNewHosts?: boolean;
   /** Called after this process writes events or outgoing messages (see OpenOptions.onWrite). */
   onWrite?: () => void;
+  /** Where the engine logs (a driver's failure, say). */
+  log?: Logger;
+  /** Counters the engine's SSH runs and commits move (GET /metrics). */
+  metrics?: Metrics;
 }
 
 export function cliActor(): Actor {
@@ -77,7 +84,7 @@ export async function openRuntime(
   });
   try {
     const clock = options.clock ?? systemClock;
-    const runner = createSshRunner({
+    const ssh = createNodeRunner({
       ssh: config.ssh,
       passphrase: env.DROVER_SSH_PASSPHRASE,
       redact: config.redact,
@@ -95,15 +102,18 @@ export async function openRuntime(
             process.emitWarning(`could not audit the new host key of ${host}: ${(error as Error).message}`),
           ),
     });
+    const { metrics } = options;
+    const runner = metrics ? instrumentRunner(ssh, metrics) : ssh;
     const repo = existsSync(config.releases.repo) ? createGitRepo(config.releases.repo) : undefined;
     const owner = processOwner();
     const engine = createEngine({
       config,
-      store: db.store,
+      store: metrics ? instrumentStore(db.store, metrics) : db.store,
       runner,
       clock,
       owner,
       ownerDead,
+      ...(options.log ? { log: options.log } : {}),
       refs: repo,
       attributor: repo ? createAttributor({ config, commits: repo, runner }) : undefined,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
@@ -139,14 +149,15 @@ export function commandDispatcher(
 export function digestScheduler(
   runtime: Runtime,
   platforms: Platform[],
-  onError?: (error: unknown) => void,
+  onError?: (error: unknown, environment: string) => void,
+  metrics?: Metrics,
 ): DigestScheduler {
   const { config, db, clock, owner } = runtime;
   return createDigestScheduler({
     config,
     store: db.store,
     queries: createDigestQueries(db.db),
-    digests: db.digests,
+    digests: metrics ? instrumentDigests(db.digests, metrics) : db.digests,
     outbox: db.outbox,
     clock,
     owner,

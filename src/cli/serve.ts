@@ -1,18 +1,26 @@
 // `drover serve`, as a function tests can start and stop: every configured platform, the
-// deploy webhook, /healthz, the engine driving active upgrades, the notifier and one outbox
-// worker per platform.
+// deploy webhook, /healthz, /livez, /metrics, the engine driving active upgrades, the notifier
+// and one outbox worker per platform. Every loop runs under a supervisor: nothing but stop()
+// (a signal, in serve-command.ts) ends it.
 import type { Server } from 'node:http';
-import { z } from 'zod';
+import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../adapters/clock.js';
+import { createStoredCounts, pingDatabase } from '../adapters/db/metrics-queries.js';
 import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
+import { slackLogger } from '../adapters/log/logger.js';
+import type { Metrics } from '../adapters/metrics/metrics.js';
 import { createSlackApp } from '../adapters/slack/app.js';
+import type { Dispatcher } from '../bot/dispatch.js';
 import type { Platform } from '../bot/model.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker, type OutboxWorker } from '../bot/outbox-worker.js';
-import { DroverError } from '../errors.js';
+import { type Logger, silentLogger } from '../engine/log.js';
+import { createSupervisor, type Supervisor } from '../engine/supervise.js';
 import { createDoorbell } from './doorbell.js';
+import { type Check, createHealth, type Health } from './health.js';
+import { instrumentTransport } from './instrument.js';
 import {
   commandDispatcher,
   digestScheduler,
@@ -20,6 +28,9 @@ import {
   type Runtime,
   type RuntimeOptions,
 } from './runtime.js';
+import { readServeEnv } from './serve-env.js';
+
+export { readServeEnv, ServeConfigError, type ServeEnv } from './serve-env.js';
 
 /** How often units finishing alone may edit an upgrade's chat message (see createNotifier). */
 const PROGRESS_EVERY_MS = 1_000;
@@ -28,105 +39,105 @@ const PROGRESS_EVERY_MS = 1_000;
  * for: other drover processes' (a CLI verb), retries coming due, progress held back.
  */
 const IDLE_POLL_MS = 1_000;
-
-const serveEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  SLACK_BOT_TOKEN: z.string().min(1).optional(),
-  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-  SLACK_API_URL: z.string().url().optional(),
-  DISCORD_TOKEN: z.string().min(1).optional(),
-  DISCORD_APPLICATION_ID: z.string().min(1).optional(),
-  DISCORD_API_URL: z.string().url().optional(),
-  DROVER_WEBHOOK_SECRET: z.string().min(1).optional(),
-});
-export type ServeEnv = z.infer<typeof serveEnv>;
-
-export class ServeConfigError extends DroverError {
-  constructor(message: string) {
-    super('config_invalid', message);
-  }
-}
-
-/** Reads the serving environment; a half-configured platform names the missing variable. */
-export function readServeEnv(env: NodeJS.ProcessEnv): ServeEnv {
-  const blank = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = serveEnv.safeParse(blank);
-  if (!parsed.success)
-    throw new ServeConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    );
-  const values = parsed.data;
-  const pair = (a: keyof ServeEnv, b: keyof ServeEnv, what: string) => {
-    if (Boolean(values[a]) !== Boolean(values[b]))
-      throw new ServeConfigError(`${values[a] ? b : a} is missing: ${what} needs both ${a} and ${b}`);
-  };
-  pair('SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'Slack');
-  pair('DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'Discord');
-  if (!values.SLACK_BOT_TOKEN && !values.DISCORD_TOKEN) {
-    throw new ServeConfigError(
-      'no chat platform configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or DISCORD_TOKEN and DISCORD_APPLICATION_ID (or try drover console)',
-    );
-  }
-  return values;
-}
+/** How often the digest schedules are evaluated. */
+const DIGEST_POLL_MS = 30_000;
+/** How long stop() gives the outbox to deliver what is due before the process goes. */
+const FLUSH_MS = 5_000;
 
 export interface Serving {
   port: number;
   runtime: Runtime;
   server: Server;
   workers: OutboxWorker[];
-  stop(): Promise<void>;
+  supervisor: Supervisor;
+  health: Health;
+  /**
+   * Stops taking commands (503), lets phases in flight finish for up to `graceMs`
+   * (DROVER_SHUTDOWN_GRACE), releases this process's leases, flushes the outbox, closes.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface ServeOptions extends RuntimeOptions {
+  logger?: Logger;
+  metrics?: Metrics;
 }
 
 export async function startServe(
   env: NodeJS.ProcessEnv,
   configFlag: string | undefined,
-  options: RuntimeOptions & { log?: (line: string) => void } = {},
+  options: ServeOptions = {},
 ): Promise<Serving> {
   const settings = readServeEnv(env);
+  const log = options.logger ?? silentLogger;
   // The pump below sleeps until this process writes new work, or until its poll for what
   // other drover processes wrote.
   const bell = createDoorbell(options.clock ?? systemClock);
-  const runtime = await openRuntime(env, configFlag, { ...options, onWrite: bell.ring });
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const onError = (error: unknown) =>
-    log(`drover: ${error instanceof Error ? error.message : String(error)}`);
+  const runtime = await openRuntime(env, configFlag, { ...options, log, onWrite: bell.ring });
+  const onError = (error: unknown) => log.error({ err: error }, messageOf(error));
   const { db, config, clock, owner } = runtime;
+  const { metrics } = options;
+  metrics?.readFrom(createStoredCounts(db.db));
+  const supervisor = createSupervisor({ log });
   const platforms: Platform[] = [];
   // Digests go to every platform served here; the list fills in below, before start().
-  const digests = digestScheduler(runtime, platforms, onError);
-  const dispatcher = commandDispatcher(runtime, (env) => digests.postDigestNow(env));
+  const digests = digestScheduler(
+    runtime,
+    platforms,
+    (error, environment) =>
+      log.error(
+        { err: error, environment },
+        `the digest of ${environment} failed; retried once its claim goes stale`,
+      ),
+    metrics,
+  );
+  let closing = false;
+  const dispatcher = refusingWhenClosing(
+    commandDispatcher(runtime, (environment) => digests.postDigestNow(environment)),
+    () => closing,
+  );
   const workers: OutboxWorker[] = [];
-  const ready = new Map<string, boolean>([['database', true]]);
+  const checks = new Map<string, Check>([['database', () => pingDatabase(db.db)]]);
+  const transport = <T extends Parameters<typeof instrumentTransport>[0]>(t: T) =>
+    metrics ? instrumentTransport(t, metrics) : t;
 
   const slack = settings.SLACK_BOT_TOKEN
     ? createSlackApp({
         token: settings.SLACK_BOT_TOKEN,
-        signingSecret: settings.SLACK_SIGNING_SECRET!,
+        signingSecret: settings.SLACK_SIGNING_SECRET ?? '',
         apiUrl: settings.SLACK_API_URL,
+        appToken: settings.SLACK_APP_TOKEN,
         dispatcher,
         outbox: db.outbox,
         dedup: db.dedup,
         clock,
         onError,
+        logger: slackLogger(log),
       })
     : undefined;
   if (slack) {
     platforms.push('slack');
     workers.push(
-      createOutboxWorker({ outbox: db.outbox, transport: slack.transport, clock, owner, onError }),
+      createOutboxWorker({ outbox: db.outbox, transport: transport(slack.transport), clock, owner, onError }),
     );
-    ready.set('slack', false);
-    slack.ready().then(
-      () => ready.set('slack', true),
-      (error) => onError(new Error(`Slack auth.test failed: ${(error as Error).message}`)),
+    checks.set('slack', () => slack.connected());
+    // Slack unreachable at start only delays readiness: ask until it answers.
+    supervisor.run(
+      'slack',
+      async (tick) => {
+        tick();
+        await slack.ready();
+        await slack.start();
+        log.info(settings.SLACK_APP_TOKEN ? 'Slack connected (Socket Mode)' : 'Slack answered auth.test');
+      },
+      { once: true },
     );
   }
 
   const discord = settings.DISCORD_TOKEN
     ? createDiscordBot({
         token: settings.DISCORD_TOKEN,
-        applicationId: settings.DISCORD_APPLICATION_ID!,
+        applicationId: settings.DISCORD_APPLICATION_ID ?? '',
         apiUrl: settings.DISCORD_API_URL,
         dispatcher,
         outbox: db.outbox,
@@ -134,17 +145,29 @@ export async function startServe(
         config,
         clock,
         onError,
+        logger: log,
       })
     : undefined;
   if (discord) {
     platforms.push('discord');
     workers.push(
-      createOutboxWorker({ outbox: db.outbox, transport: discord.transport, clock, owner, onError }),
+      createOutboxWorker({
+        outbox: db.outbox,
+        transport: transport(discord.transport),
+        clock,
+        owner,
+        onError,
+      }),
     );
-    ready.set('discord', false);
-    discord.start().then(
-      () => ready.set('discord', true),
-      (error) => onError(new Error(`Discord did not connect: ${(error as Error).message}`)),
+    checks.set('discord', () => discord.ready());
+    supervisor.run(
+      'discord',
+      async (tick) => {
+        tick();
+        await discord.start();
+        log.info('Discord gateway ready');
+      },
+      { once: true },
     );
   }
 
@@ -156,6 +179,10 @@ export async function startServe(
     progressEveryMs: PROGRESS_EVERY_MS,
     clock,
   });
+  const health = createHealth({
+    checks,
+    loops: () => ({ all: supervisor.status(), stale: supervisor.stale() }),
+  });
   const server = createHttpServer({
     slack: slack?.handle,
     deploy: settings.DROVER_WEBHOOK_SECRET
@@ -163,51 +190,122 @@ export async function startServe(
           handleDeployHook({
             rawBody,
             signature,
-            secret: settings.DROVER_WEBHOOK_SECRET!,
+            secret: settings.DROVER_WEBHOOK_SECRET ?? '',
             dispatcher,
             commits: runtime.commits,
             config,
           })
       : undefined,
-    health: async () =>
-      [...ready]
-        .filter(([part, ok]) => !ok && !(part === 'discord' && discord?.ready()))
-        .map(([part]) => part),
+    health: () => health.readiness(),
+    live: () => health.liveness(),
+    ...(metrics
+      ? { metrics: async () => ({ contentType: metrics.contentType, body: await metrics.scrape() }) }
+      : {}),
+    closing: () => closing,
     onError,
   });
   const port = await listen(server, settings.PORT);
-  const abort = new AbortController();
-  const engine = runtime.engine.serve(abort.signal);
-  digests.start();
-  const pump = (async () => {
-    while (!abort.signal.aborted) {
+
+  // The engine stops on its own signal, before the other loops: its drivers finish their
+  // phases in flight and release their leases while the outbox still delivers.
+  const engineStop = new AbortController();
+  const engineDone = new Promise<void>((resolve) => {
+    supervisor.run(
+      'engine',
+      async (tick) => {
+        await runtime.engine.serve(engineStop.signal, tick);
+        if (!engineStop.signal.aborted) throw new Error('the engine loop ended by itself');
+        resolve();
+      },
+      { once: true },
+    );
+  });
+  const pumpOnce = async () => {
+    let work = await notifier.runOnce();
+    for (const worker of workers) work += await worker.runOnce();
+    return work;
+  };
+  supervisor.run('outbox', async (tick, signal) => {
+    while (!signal.aborted) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      let work = 0;
-      try {
-        work += await notifier.runOnce();
-        for (const worker of workers) work += await worker.runOnce();
-      } catch (error) {
-        onError(error);
-      }
-      if (work === 0) await bell.wait(IDLE_POLL_MS, abort.signal);
+      tick();
+      if ((await pumpOnce()) === 0) await bell.wait(IDLE_POLL_MS, signal);
     }
-  })();
-  log(
+  });
+  supervisor.run(
+    'digest',
+    async (tick, signal) => {
+      while (!signal.aborted) {
+        await digests.tick();
+        tick();
+        await clock.sleep(DIGEST_POLL_MS, signal);
+      }
+    },
+    { staleAfterMs: 4 * DIGEST_POLL_MS },
+  );
+  log.info(
+    { port, platforms, webhook: Boolean(settings.DROVER_WEBHOOK_SECRET) },
     `drover serving on :${port} (${platforms.join(', ')}${settings.DROVER_WEBHOOK_SECRET ? ', deploy webhook' : ''})`,
   );
+
   return {
     port,
     runtime,
     server,
     workers,
-    async stop() {
-      abort.abort();
-      await digests.stop();
+    supervisor,
+    health,
+    async stop(graceMs = settings.DROVER_SHUTDOWN_GRACE) {
+      closing = true;
+      health.hold('drover', 'shutting down');
+      const driving = runtime.engine.driving();
+      log.info({ driving, graceMs }, 'shutting down: no new commands; phases in flight finish');
+      engineStop.abort();
+      const finished = await Promise.race([engineDone.then(() => true), delay(graceMs).then(() => false)]);
+      if (!finished)
+        log.warn(
+          { driving: runtime.engine.driving() },
+          'phases still running after the grace period; leaving them',
+        );
+      await supervisor.stop();
+      log.debug('loops stopped; flushing the outbox');
+      await flush(pumpOnce, FLUSH_MS, log);
+      await slack?.stop();
       await discord?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
-      await Promise.allSettled([engine, pump]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+      log.debug('platforms and HTTP closed; closing the database');
       await runtime.close();
+      log.info('stopped');
     },
   };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** While the process shuts down, every command is answered with a short refusal. */
+function refusingWhenClosing(dispatcher: Dispatcher, closing: () => boolean): Dispatcher {
+  return {
+    ...dispatcher,
+    handle: (actor, input, context) =>
+      closing()
+        ? Promise.resolve({
+            ok: false,
+            ephemeral: true,
+            text: 'drover is restarting; try again in a few seconds',
+          })
+        : dispatcher.handle(actor, input, context),
+  };
+}
+
+/** Delivers what is due, for up to `withinMs`. */
+async function flush(pumpOnce: () => Promise<number>, withinMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  try {
+    while (Date.now() < deadline && (await pumpOnce()) > 0);
+  } catch (error) {
+    log.warn({ err: error }, 'the outbox could not be flushed; the next drover process delivers it');
+  }
 }

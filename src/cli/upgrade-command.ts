@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
 import { statusJson } from './json.js';
 import type { CliCommand } from './program.js';
-import { followEvents } from './progress.js';
+import { followEvents, reconnecting } from './progress.js';
 import type { Runtime } from './runtime.js';
 
 /** The chat verbs the CLI takes as `drover upgrade <verb>` (`plan` is `drover plan`; digests post to chat). */
@@ -158,7 +158,11 @@ async function driveHere(
     ? () => Promise.resolve()
     : await followEvents(runtime, id, (line) => io.err(line));
   try {
-    return await runtime.engine.drive(id, 'resting');
+    // Driving resumes where the database left it when it answers again.
+    return await reconnecting(
+      () => runtime.engine.drive(id, 'resting'),
+      (line) => io.err(line),
+    );
   } finally {
     await stopFollowing();
   }

@@ -14,6 +14,9 @@ export function summarize(config: Config, file: string): string {
     lines.push(
       `  environment ${name}: ${env.nodes.length} node(s) (${[...roles].map(([role, n]) => `${n} ${role}`).join(', ')}); ${channels}`,
       `    upgrade order: ${serviceOrder(config, env.nodes).join(' → ')}`,
+      ...(env.inventory
+        ? [`    nodes: ${env.sources.map((source) => `${source.count} from ${source.from}`).join(', ')}`]
+        : []),
     );
   }
   const releases = config.releases.order.map((release) => {

@@ -10,6 +10,8 @@ ssh:
   knownHosts: ~/.ssh/known_hosts       # unknown or changed host keys are refused
   connectTimeout: 10s
   concurrency: 20                      # nodes in flight at once, per wave
+  transport: node-ssh                  # or openssh (the system ssh, with ~/.ssh/config)
+  # jump: [ops@bastion.example.com:22] # optional hops; a node's \`jump\` overrides (none: direct)
 
 services:                              # the unit of work is (service, node)
   keystone:     { roles: [controller], paths: [keystone/] }
@@ -43,9 +45,11 @@ environments:
   production:
     channels: { slack: C0UPGRADES, discord: "1122334455667788" }
     strategy: { kind: waves, waves: [1, 10%, 50%, 100%], maxFailures: 0,
-                maxUnavailable: 25%, soak: 5m, auto: false }
+                maxUnavailable: 25%, soak: 5m, auto: false, by: rack }
     requireAck: true                   # \`step\` waits until failures are acked
     digest: { cron: "0 9 * * 1-5", timezone: Europe/Berlin }
+    # inventory: { ansible: /srv/inventory/production.ini,   # nodes from Ansible, besides nodes:
+    #              roles: { controller: [control], compute: [compute] } }
     nodes:
       - { name: ctl-1, host: 10.0.0.11, roles: [controller] }
       - { name: ctl-2, host: 10.0.0.12, roles: [controller] }

@@ -2,10 +2,11 @@
 // Every problem is reported at once, each with file:line:column of the offending key.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { withInventory } from './inventory/load.js';
 import { type Config, configSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
 
@@ -65,13 +66,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const raw = withEnvironment(doc.toJS() ?? {}, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error.issues, file, locate));
-  const config = expandPaths(parsed.data, env);
-  const problems = semanticIssues(config).map((issue) => ({
-    file,
-    ...locate(issue.path, true),
-    path: dotted(issue.path),
-    message: issue.message,
-  }));
+  const expanded = expandPaths(parsed.data, env);
+  const inventoryIssues: Array<{ path: PathKey[]; message: string }> = [];
+  const environments: Config['environments'] = {};
+  for (const [name, environment] of Object.entries(expanded.environments)) {
+    const { env: merged, issues } = withInventory(name, environment, dirname(file), env);
+    environments[name] = merged;
+    inventoryIssues.push(...issues);
+  }
+  const config = { ...expanded, environments };
+  const problems = [...inventoryIssues, ...(inventoryIssues.length > 0 ? [] : semanticIssues(config))].map(
+    (issue) => ({
+      file,
+      ...locate(issue.path, true),
+      path: dotted(issue.path),
+      message: issue.message,
+    }),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -147,6 +158,7 @@ function expandPaths(config: Config, env: NodeJS.ProcessEnv): Config {
     ssh: {
       ...config.ssh,
       knownHosts: expandHome(config.ssh.knownHosts, env),
+      config: expandHome(config.ssh.config, env),
       privateKey: config.ssh.privateKey ? expandHome(config.ssh.privateKey, env) : undefined,
     },
     releases: { ...config.releases, repo: expandHome(config.releases.repo, env) },

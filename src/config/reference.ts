@@ -34,6 +34,8 @@ function rows(schema: JsonSchema, path: string, out: string[][]): void {
     const fallback = child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``;
     out.push([`\`${here}\``, typeOf(child), required, fallback, child.description ?? '']);
     if (child.properties) rows(child, here, out);
+    // One of several shapes (an inventory is `{ansible, roles}` or `{command, roles}`): each one's keys.
+    for (const shape of child.anyOf ?? []) if (shape.properties) rows(shape, here, out);
     if (child.type === 'array' && child.items?.properties) rows(child.items, `${here}[]`, out);
     if (
       typeof child.additionalProperties === 'object' &&

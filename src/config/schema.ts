@@ -47,6 +47,13 @@ export const strategySchema = z.strictObject({
     .optional()
     .describe('with auto: how long to watch a finished wave before the next (e.g. 5m; 0s is valid)'),
   auto: z.boolean().optional().describe('advance after the soak by itself instead of waiting for `step`'),
+  by: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'a node label (e.g. zone): waves go one label value at a time, the canary’s first, nodes without it last; maxUnavailable applies per value',
+    ),
 });
 export type StrategyInput = z.infer<typeof strategySchema>;
 
@@ -56,6 +63,29 @@ const chatIds = z.strictObject({
   discordRoles: z.array(z.string().min(1)).default([]),
 });
 
+const HOP = /^(?:([^@\s]+)@)?([^@:\s[\]]+|\[[^\]\s]+\])(?::(\d{1,5}))?$/;
+
+/** A jump host: `user@host:port` (user and port optional) or `{host, port, user}`. */
+export const hopSchema = z.union([
+  z
+    .string()
+    .regex(HOP, 'expected a jump host such as ops@bastion.example.com:22')
+    .transform((text) => {
+      const [, user, host = '', port] = HOP.exec(text) ?? [];
+      return {
+        host: host.replace(/^\[(.*)\]$/, '$1'),
+        ...(port === undefined ? {} : { port: Number(port) }),
+        ...(user === undefined ? {} : { user }),
+      };
+    }),
+  z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    user: z.string().min(1).optional(),
+  }),
+]);
+export type HopInput = z.infer<typeof hopSchema>;
+
 export const nodeSchema = z.strictObject({
   name,
   host: z.string().min(1),
@@ -63,27 +93,67 @@ export const nodeSchema = z.strictObject({
   user: z.string().min(1).optional(),
   roles: z.array(name).min(1),
   labels: z.record(z.string(), z.string()).default({}),
+  jump: z
+    .union([z.literal('none'), z.array(hopSchema).min(1)])
+    .optional()
+    .describe('this node’s jump hosts (overrides ssh.jump), or none to connect directly'),
 });
 
-export const environmentSchema = z.strictObject({
-  channels: z
-    .strictObject({ slack: z.string().min(1).optional(), discord: z.string().min(1).optional() })
-    .default({}),
-  strategy: strategySchema.default({}),
-  requireAck: z
-    .boolean()
-    .default(false)
-    .describe('`step` waits until every failure of the upgrade is acknowledged'),
-  canary: name.optional().describe('a node to upgrade first in each of its services, and to bisect on'),
-  digest: z
-    .strictObject({
-      cron: z.string().min(1),
-      timezone: z.string().min(1).default('UTC'),
-      quiet: z.enum(['line', 'silent']).default('line'),
-    })
-    .optional(),
-  nodes: z.array(nodeSchema).min(1),
-});
+const inventoryRoles = z
+  .record(name, z.array(z.string().min(1)).min(1))
+  .describe('drover role → the inventory groups whose hosts have it');
+
+export const inventorySchema = z.union([
+  z.strictObject({
+    ansible: z.string().min(1).describe('an Ansible inventory file, INI or YAML'),
+    roles: inventoryRoles,
+  }),
+  z.strictObject({
+    command: z
+      .string()
+      .min(1)
+      .describe(
+        'run at load; prints a JSON list of {name, host, port?, user?, roles, labels?} or Ansible’s --list output',
+      ),
+    roles: inventoryRoles.default({}),
+  }),
+]);
+export type InventoryConfig = z.infer<typeof inventorySchema>;
+
+export const environmentSchema = z
+  .strictObject({
+    channels: z
+      .strictObject({ slack: z.string().min(1).optional(), discord: z.string().min(1).optional() })
+      .default({}),
+    strategy: strategySchema.default({}),
+    requireAck: z
+      .boolean()
+      .default(false)
+      .describe('`step` waits until every failure of the upgrade is acknowledged'),
+    canary: name.optional().describe('a node to upgrade first in each of its services, and to bisect on'),
+    digest: z
+      .strictObject({
+        cron: z.string().min(1),
+        timezone: z.string().min(1).default('UTC'),
+        quiet: z.enum(['line', 'silent']).default('line'),
+      })
+      .optional(),
+    inventory: inventorySchema
+      .optional()
+      .describe('nodes from an Ansible inventory or a command, besides those under nodes:'),
+    nodes: z.array(nodeSchema).default([]),
+  })
+  .transform((env) => ({
+    ...env,
+    /** Where the nodes came from, in the order of `nodes` (an inventory's nodes follow `nodes:`). */
+    sources: [{ from: 'nodes:', count: env.nodes.length }] as NodeSource[],
+  }));
+
+export interface NodeSource {
+  /** `nodes:`, `ansible <file>` or `command <command line>`. */
+  from: string;
+  count: number;
+}
 
 export const releaseSchema = z.strictObject({
   ref: z.string().min(1).describe('a git ref of the deploy repository (branch, tag or sha)'),
@@ -168,6 +238,19 @@ export const sshSchema = z.strictObject({
     .describe(
       'send a unit’s phases (version, drain, upgrade, health, undrain) to its node as one POSIX sh script, one round trip; false: one exec per phase (for nodes without a POSIX sh)',
     ),
+  transport: z
+    .enum(['node-ssh', 'openssh'])
+    .default('node-ssh')
+    .describe('node-ssh (built in) or openssh (the system ssh, with ssh.config, ControlMaster for keepOpen)'),
+  config: z
+    .string()
+    .min(1)
+    .default('~/.ssh/config')
+    .describe('openssh: the ssh_config file the system ssh reads (-F)'),
+  jump: z
+    .array(hopSchema)
+    .default([])
+    .describe('jump hosts for every node, in order (user@host:port); a node’s `jump` overrides'),
   outputTail: z
     .number()
     .int()

@@ -120,22 +120,39 @@ function releaseIssues(config: Config): SemanticIssue[] {
 function environmentIssues(config: Config): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   for (const [envName, env] of Object.entries(config.environments)) {
-    const names = new Map<string, number>();
-    const addresses = new Map<string, number>();
+    if (env.nodes.length === 0)
+      issues.push({
+        path: ['environments', envName, 'nodes'],
+        message: 'no nodes: list them under nodes:, or name an inventory:',
+      });
+    const names = new Map<string, string>();
+    const addresses = new Map<string, string>();
+    // Nodes of `nodes:` come first, then each inventory's (env.sources says how many).
+    const listed = env.sources[0]?.from === 'nodes:' ? env.sources[0].count : 0;
+    const where = (index: number, key: string): { path: PathKey[]; label: string } => {
+      if (index < listed)
+        return { path: ['environments', envName, 'nodes', index, key], label: `nodes.${index}` };
+      const source = env.sources.at(-1)?.from ?? 'inventory';
+      return { path: ['environments', envName, 'inventory'], label: `${source}: ${env.nodes[index]?.name}` };
+    };
     env.nodes.forEach((node, index) => {
       const address = `${node.host}:${node.port ?? config.ssh.port}`;
-      if (names.has(node.name)) {
+      const here = where(index, 'name');
+      const seen = names.get(node.name);
+      if (seen !== undefined) {
         issues.push({
-          path: ['environments', envName, 'nodes', index, 'name'],
-          message: `duplicate node name "${node.name}" (also nodes.${names.get(node.name)})`,
+          path: here.path,
+          message: `duplicate node name "${node.name}" (${here.label}; also ${seen})`,
         });
-      } else names.set(node.name, index);
-      if (addresses.has(address)) {
+      } else names.set(node.name, here.label);
+      const other = addresses.get(address);
+      if (other !== undefined) {
+        const at = where(index, 'host');
         issues.push({
-          path: ['environments', envName, 'nodes', index, 'host'],
-          message: `duplicate node address ${address} (also nodes.${addresses.get(address)})`,
+          path: at.path,
+          message: `duplicate node address ${address} (${at.label}; also ${other})`,
         });
-      } else addresses.set(address, index);
+      } else addresses.set(address, here.label);
     });
     if (env.canary !== undefined && !names.has(env.canary)) {
       issues.push({ path: ['environments', envName, 'canary'], message: `unknown node "${env.canary}"` });

@@ -7,6 +7,7 @@ import { applyChange } from './apply.js';
 import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
+import type { Logger } from './log.js';
 import type { Observations, UnitOutcome } from './observe.js';
 import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot, VersionGate } from './ports.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
@@ -36,6 +37,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'gate' |
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
   ownerDead?: (owner: string) => boolean;
+  /** Where background failures of this driver go (a progress event not stored). */
+  log?: Logger;
   /**
    * After taking an expired lease from a holder not known dead, how long the units it left
    * running are left alone (its phases may still run): the longest phase timeout, or the
@@ -146,8 +149,15 @@ export async function drive(
       const batch = { results, culprits };
       results = [];
       culprits = [];
+      // Shutting down (the signal aborted): phases in flight finish and are recorded, nothing
+      // new starts here; units left marked running are resumed by whoever takes the lease.
+      const draining = signal?.aborted === true;
       const elsewhere = now.getTime() < graceUntil ? [...suspects] : [];
-      const running = new Set([...inFlight.keys(), ...elsewhere]);
+      const running = new Set([
+        ...inFlight.keys(),
+        ...elsewhere,
+        ...(draining ? runningUnits(snapshot) : []),
+      ]);
       const decision = decide(snapshot, { inFlight: running, ...batch }, deps.context, now);
       if (decision.change) {
         const sent = deps.clock.now();
@@ -175,7 +185,7 @@ export async function drive(
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
       const fresh = snapshot;
       const gate = deps.gate;
-      for (const job of decision.dispatch) {
+      for (const job of draining ? [] : decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
         const task = runUnit(
@@ -206,7 +216,8 @@ export async function drive(
         );
       }
       for (const failure of fresh.failures) {
-        if (failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id)) continue;
+        if (draining || failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id))
+          continue;
         attributed.add(failure.id);
         attributing += 1;
         void attribute(failure, fresh, deps, upgradeId, tenure, leaseMs).then((culprit) => {
@@ -215,7 +226,12 @@ export async function drive(
           woken();
         });
       }
-      if (decision.change || decision.dispatch.length > 0 || results.length > 0 || culprits.length > 0)
+      if (
+        decision.change ||
+        (!draining && decision.dispatch.length > 0) ||
+        results.length > 0 ||
+        culprits.length > 0
+      )
         continue;
       if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal))
         return (await deps.store.load(upgradeId)) ?? fresh;
@@ -226,7 +242,7 @@ export async function drive(
       const nap = new AbortController();
       const endNap = () => nap.abort();
       wake = endNap;
-      if (signal?.aborted) endNap();
+      if (signal?.aborted && inFlight.size === 0 && attributing === 0) endNap();
       signal?.addEventListener('abort', endNap, { once: true });
       try {
         await deps.clock.sleep(sleepMs, nap.signal);
@@ -239,6 +255,12 @@ export async function drive(
     await Promise.allSettled(inFlight.values());
     if (epoch !== undefined) await deps.store.releaseLease(upgradeId, deps.owner);
   }
+}
+
+function runningUnits(snapshot: UpgradeSnapshot): number[] {
+  return snapshot.units
+    .filter((u) => u.state === 'running' || (u.state === 'rolling_back' && u.phase === 'rollback'))
+    .map((u) => u.id);
 }
 
 function stop(snapshot: UpgradeSnapshot, until: DriveUntil, signal: AbortSignal | undefined): boolean {
@@ -258,7 +280,12 @@ async function attribute(
   try {
     return await deps.attributor.attribute(failure, snapshot, (event) => {
       const lease = { owner: deps.owner, epoch, now: deps.clock.now(), ttlMs };
-      void deps.store.commit(upgradeId, null, { events: [event] }, lease);
+      // A progress line lost to a database error is only a line: the culprit is stored later.
+      deps.store
+        .commit(upgradeId, null, { events: [event] }, lease)
+        .catch((error: unknown) =>
+          deps.log?.warn({ err: error, upgrade: upgradeId }, 'a bisection progress event was not stored'),
+        );
     });
   } catch (error) {
     return undecided(

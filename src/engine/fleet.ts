@@ -2,7 +2,7 @@
 // roles, availability limits, the dependency graph, and each unit's rendered commands.
 import type { Config } from '../config/schema.js';
 import type { DecideContext } from './context.js';
-import { unavailableLimits } from './plan.js';
+import { availabilityKeys, unavailableLimits } from './plan.js';
 import type { UpgradeSnapshot, VersionGate } from './ports.js';
 import { classifyVersion, type VersionClass, versionGate } from './skew.js';
 import type { NodeRef, Plan } from './types.js';
@@ -25,6 +25,11 @@ export function nodeRefs(config: Config, environment: string): Map<string, NodeR
       user: node.user ?? config.ssh.user,
       roles: node.roles,
       labels: node.labels,
+      jump: (node.jump === 'none' ? [] : (node.jump ?? config.ssh.jump)).map((hop) => ({
+        host: hop.host,
+        port: hop.port ?? 22,
+        user: hop.user ?? config.ssh.user,
+      })),
     });
   }
   return nodes;
@@ -36,7 +41,7 @@ export function fleetOf(config: Config, environment: string, plan: Plan): Fleet 
   return {
     nodes,
     context: {
-      roles: new Map(env.nodes.map((node) => [node.name, node.roles])),
+      roles: new Map(env.nodes.map((node) => [node.name, availabilityKeys(plan.strategy, node)])),
       unavailable: unavailableLimits(plan.strategy, env.nodes),
       after: new Map(Object.entries(config.services).map(([service, spec]) => [service, spec.after])),
       hosts: new Map(env.nodes.map((node) => [node.name, node.host])),

@@ -7,7 +7,9 @@ import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
 import { fleetOf, type RangeSource, versionClassifier, versionGates } from './fleet.js';
+import type { Logger } from './log.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
+import { backoff } from './supervise.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
 export interface EngineDeps {
@@ -22,14 +24,22 @@ export interface EngineDeps {
   pollMs?: number;
   leaseMs?: number;
   ownerDead?: (owner: string) => boolean;
+  /** Where a driver's failure is logged (it is driven again after a backoff). */
+  log?: Logger;
 }
 
 export interface Engine {
   upgrades: Upgrades;
   /** Drives the upgrade here (when no other process holds it) until it rests or ends. */
   drive(upgradeId: number, until?: DriveUntil, signal?: AbortSignal): Promise<UpgradeSnapshot>;
-  /** Drives every active upgrade, picking up new ones, until the signal aborts. */
-  serve(signal: AbortSignal): Promise<void>;
+  /**
+   * Drives every active upgrade, picking up new ones, until the signal aborts; calls `tick`
+   * after each look for work. A driver that fails (the database went away) is logged and
+   * driven again after a backoff; a failing look for work rejects (its supervisor restarts it).
+   */
+  serve(signal: AbortSignal, tick?: () => void): Promise<void>;
+  /** The upgrades this process drives now. */
+  driving(): number[];
 }
 
 export const UNKNOWN_CULPRIT: Attributor = {
@@ -51,7 +61,9 @@ function longestRun(config: Config): number {
 }
 
 export function createEngine(deps: EngineDeps): Engine {
-  const driving = new Map<number, Promise<UpgradeSnapshot>>();
+  const driving = new Map<number, Promise<void>>();
+  /** Per upgrade: failures in a row of its driver, and when it may be driven again. */
+  const failing = new Map<number, { failures: number; notBefore: number }>();
   const classify = versionClassifier(deps.config, deps.refs);
   const gate = versionGates(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
@@ -64,10 +76,11 @@ export function createEngine(deps: EngineDeps): Engine {
     const snapshot = await deps.store.load(upgradeId);
     if (!snapshot) throw new Error(`no upgrade #${upgradeId}`);
     const fleet = fleetOf(deps.config, snapshot.upgrade.environment, snapshot.upgrade.plan);
+    const log = deps.log?.child({ upgrade: upgradeId, environment: snapshot.upgrade.environment });
     return drive(
       upgradeId,
       {
-        store: deps.store,
+        store: log ? loggingEvents(deps.store, log) : deps.store,
         runner: deps.runner,
         clock: deps.clock,
         owner: deps.owner,
@@ -80,6 +93,7 @@ export function createEngine(deps: EngineDeps): Engine {
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
+        ...(log === undefined ? {} : { log }),
         takeoverGraceMs: longestRun(deps.config),
       },
       until,
@@ -89,7 +103,22 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const startServing = (upgradeId: number) => {
     if (!serving || serving.aborted || driving.has(upgradeId)) return;
-    const task = driveOne(upgradeId, 'terminal', serving).finally(() => driving.delete(upgradeId));
+    const failed = failing.get(upgradeId);
+    if (failed && Date.now() < failed.notBefore) return;
+    const task = driveOne(upgradeId, 'terminal', serving)
+      .then(
+        () => void failing.delete(upgradeId),
+        (error: unknown) => {
+          const failures = (failing.get(upgradeId)?.failures ?? 0) + 1;
+          const waitMs = backoff(failures, 500, 30_000);
+          failing.set(upgradeId, { failures, notBefore: Date.now() + waitMs });
+          deps.log?.error(
+            { err: error, upgrade: upgradeId, failures, retryInMs: waitMs },
+            `driving upgrade #${upgradeId} failed; it is driven again after a pause`,
+          );
+        },
+      )
+      .finally(() => driving.delete(upgradeId));
     driving.set(upgradeId, task);
   };
 
@@ -104,13 +133,36 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     upgrades,
     drive: (upgradeId, until = 'resting', signal) => driveOne(upgradeId, until, signal),
-    async serve(signal) {
+    async serve(signal, tick) {
       serving = signal;
-      while (!signal.aborted) {
-        for (const upgrade of await deps.store.active()) startServing(upgrade.id);
-        await deps.clock.sleep(deps.pollMs ?? 1000, signal).catch(() => undefined);
+      try {
+        while (!signal.aborted) {
+          for (const upgrade of await deps.store.active()) startServing(upgrade.id);
+          tick?.();
+          await deps.clock.sleep(deps.pollMs ?? 1000, signal);
+        }
+      } finally {
+        if (signal.aborted) await Promise.allSettled(driving.values());
       }
-      await Promise.allSettled(driving.values());
+    },
+    driving: () => [...driving.keys()],
+  };
+}
+
+/** The store, logging every event a driver commits: one line each, with its node, service and phase. */
+function loggingEvents(store: Store, log: Logger): Store {
+  return {
+    ...store,
+    async commit(upgradeId, revision, change) {
+      const result = await store.commit(upgradeId, revision, change);
+      if (result.ok)
+        for (const event of change.events) {
+          const fields: Record<string, unknown> = {};
+          for (const key of ['node', 'service', 'phase', 'state', 'wave', 'reason'])
+            if (event.data[key] !== undefined && event.data[key] !== null) fields[key] = event.data[key];
+          log.info(fields, event.type);
+        }
+      return result;
     },
   };
 }

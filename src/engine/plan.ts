@@ -2,6 +2,8 @@
 import type { Config, NodeConfig } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import type { StartOptions } from './api.js';
+import { availabilityKey, groupByLabel, groupName } from './by-label.js';
+import { naturalCompare, naturalSort } from './natural.js';
 import { checkSkew, isTarget } from './skew.js';
 import { cumulativeWaves, resolveCount, resolveLimit, resolveStrategy } from './strategy.js';
 import type { Plan, PlannedWave, SkippedUnit, StrategyOptions, UnitRef } from './types.js';
@@ -79,10 +81,35 @@ export function makePlan(input: PlanInput): Plan {
     pinned,
     strategy,
     order,
-    waves: planWaves(strategy, order, pending, config),
+    waves: planWaves(strategy, order, pending, config, env.nodes, env.canary),
     skipped,
     skew,
+    notes: planNotes(strategy, env),
   };
+}
+
+/** What `plan` says besides the waves: where the nodes came from, how `by` groups them. */
+function planNotes(strategy: StrategyOptions, env: Config['environments'][string]): string[] {
+  const notes: string[] = [];
+  if (env.sources.length > 1 || env.sources[0]?.from !== 'nodes:')
+    notes.push(`nodes: ${env.sources.map((source) => `${source.count} from ${source.from}`).join(', ')}`);
+  const by = strategy.by;
+  if (by !== undefined) {
+    const canary = env.nodes.find((node) => node.name === env.canary)?.labels[by];
+    const values = naturalSort(
+      new Set(env.nodes.map((node) => node.labels[by]).filter((v): v is string => v !== undefined)),
+    );
+    const ordered = canary === undefined ? values : [canary, ...values.filter((v) => v !== canary)];
+    const missing = env.nodes.filter((node) => node.labels[by] === undefined).map((node) => node.name);
+    notes.push(
+      `by ${by}: one value at a time — ${ordered.map((v) => (v === canary ? `${v} (the canary's)` : v)).join(', ') || 'no node has it'}${
+        missing.length > 0
+          ? `; then ${missing.length} node(s) without a ${by} label, last: ${naturalSort(missing).join(' ')}`
+          : ''
+      }`,
+    );
+  }
+  return notes;
 }
 
 function previousRelease(order: string[], release: string): string | undefined {
@@ -120,7 +147,7 @@ function nodesOf(
   const roles = config.services[service]!.roles;
   const mine = nodes
     .filter((node) => node.roles.some((role) => roles.includes(role)))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => naturalCompare(a.name, b.name));
   const first = mine.findIndex((node) => node.name === canary);
   if (first > 0) mine.unshift(...mine.splice(first, 1));
   return mine;
@@ -131,13 +158,16 @@ function planWaves(
   order: string[],
   pending: Map<string, UnitRef[]>,
   config: Config,
+  nodes: NodeConfig[],
+  canary: string | undefined,
 ): PlannedWave[] {
   const waves: PlannedWave[] = [];
   const after = (service: string) => {
     const deps = config.services[service]!.after;
     return deps.length > 0 ? `after ${deps.join(', ')}` : 'no dependencies';
   };
-  if (strategy.kind === 'all-at-once') {
+  const by = strategy.by;
+  if (strategy.kind === 'all-at-once' && by === undefined) {
     const units = order.flatMap((service) => pending.get(service) ?? []);
     if (units.length > 0) {
       waves.push({
@@ -149,29 +179,43 @@ function planWaves(
     }
     return waves;
   }
+  const labels = new Map(nodes.map((node) => [node.name, node.labels]));
+  const canaryValue = by === undefined ? undefined : labels.get(canary ?? '')?.[by];
   for (const service of order) {
-    const units = pending.get(service) ?? [];
-    if (units.length === 0) continue;
-    const sizes =
-      strategy.kind === 'waves'
-        ? cumulativeWaves(strategy.waves, units.length)
-        : rollingSizes(Math.max(1, resolveCount(strategy.batch, units.length)), units.length);
-    let done = 0;
-    sizes.forEach((size, index) => {
-      const canary = strategy.kind === 'waves' && index === 0 && sizes.length > 1;
-      const label = canary
-        ? 'canary'
-        : strategy.kind === 'waves'
-          ? `wave ${index + 1}/${sizes.length}`
-          : `batch ${index + 1}/${sizes.length}`;
-      waves.push({
-        index: waves.length,
-        service,
-        units: units.slice(done, size),
-        why: `${service} ${label}; ${after(service)}`,
+    const groups = groupByLabel(
+      pending.get(service) ?? [],
+      (unit) => (by === undefined ? undefined : labels.get(unit.node)?.[by]),
+      canaryValue,
+    );
+    for (const group of groups) {
+      const units = group.items;
+      if (units.length === 0) continue;
+      const where = by === undefined ? '' : ` ${groupName(by, group.value)}`;
+      const sizes =
+        strategy.kind === 'waves'
+          ? cumulativeWaves(strategy.waves, units.length)
+          : strategy.kind === 'all-at-once'
+            ? [units.length]
+            : rollingSizes(Math.max(1, resolveCount(strategy.batch, units.length)), units.length);
+      let done = 0;
+      sizes.forEach((size, index) => {
+        const canaryWave = strategy.kind === 'waves' && index === 0 && sizes.length > 1;
+        const label = canaryWave
+          ? 'canary'
+          : strategy.kind === 'waves'
+            ? `wave ${index + 1}/${sizes.length}`
+            : strategy.kind === 'all-at-once'
+              ? 'all at once'
+              : `batch ${index + 1}/${sizes.length}`;
+        waves.push({
+          index: waves.length,
+          service,
+          units: units.slice(done, size),
+          why: `${service}${where} ${label}; ${after(service)}${group.value === undefined && by !== undefined ? ` (nodes without a ${by} label go last)` : ''}`,
+        });
+        done = size;
       });
-      done = size;
-    });
+    }
   }
   return waves;
 }
@@ -194,17 +238,28 @@ function checkAvailability(strategy: StrategyOptions): void {
   }
 }
 
-/** Per role: how many of its nodes may be out of service at once (Infinity when unlimited). */
+/**
+ * Per role (per role and label value with `strategy.by`): how many of its nodes may be out of
+ * service at once (Infinity when unlimited). Keys as availabilityKey makes them.
+ */
 export function unavailableLimits(strategy: StrategyOptions, nodes: NodeConfig[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const node of nodes)
+    for (const key of availabilityKeys(strategy, node)) counts.set(key, (counts.get(key) ?? 0) + 1);
   const limits = new Map<string, number>();
-  for (const role of new Set(nodes.flatMap((node) => node.roles))) {
-    const total = nodes.filter((node) => node.roles.includes(role)).length;
+  for (const [key, total] of counts) {
     limits.set(
-      role,
+      key,
       strategy.maxUnavailable === undefined
         ? Number.POSITIVE_INFINITY
         : Math.max(1, resolveLimit(strategy.maxUnavailable, total)),
     );
   }
   return limits;
+}
+
+/** The availability keys a node counts against: its roles, within its label value under `by`. */
+export function availabilityKeys(strategy: StrategyOptions, node: NodeConfig): string[] {
+  const value = strategy.by === undefined ? undefined : node.labels[strategy.by];
+  return node.roles.map((role) => availabilityKey(role, strategy.by, value));
 }

@@ -4,7 +4,15 @@
 // `upgrade` again once its node reports the target. Unreachable nodes fail as infrastructure.
 import type { Dispatch } from './dispatch.js';
 import type { UnitOutcome } from './observe.js';
-import type { BatchResult, Command, NodeRunner, NodeSession, Store, UnitRecord, VersionGate } from './ports.js';
+import type {
+  BatchResult,
+  Command,
+  NodeRunner,
+  NodeSession,
+  Store,
+  UnitRecord,
+  VersionGate,
+} from './ports.js';
 import { unreachable } from './reach.js';
 import type { VersionClass } from './skew.js';
 import type { NodeRef, Phase, PhaseResult, Plan } from './types.js';
@@ -74,7 +82,11 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       // The session broke under the command (a channel that would not open, a closed client).
       result = { ...errorResult(error), interrupted: 'connection' };
     }
-    records.push(deps.store.recordPhase(job.unit.id, phase, result));
+    const record = deps.store.recordPhase(job.unit.id, phase, result);
+    // Awaited with the others below; until then a failure (the database gone) must not count
+    // as an unhandled rejection.
+    record.catch(() => undefined);
+    records.push(record);
     return result;
   };
   const done = (versionBefore: string | null) =>
@@ -133,7 +145,9 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     let versionBefore: string | null = null;
     if (job.dispatch.fromPhase === null || job.dispatch.resume) {
       const batch = await runBatch(session);
-      const probe = batch ? batch.steps.find((step) => step.phase === 'version')?.result : await runPhase(session, 'version');
+      const probe = batch
+        ? batch.steps.find((step) => step.phase === 'version')?.result
+        : await runPhase(session, 'version');
       if (probe && probe.interrupted === 'connection')
         return outcome({ outcome: 'interrupted', phase: 'version', result: probe });
       if (probe && probe.exitCode !== 0)

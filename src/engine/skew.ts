@@ -123,7 +123,10 @@ export function checkSkew(input: SkewInput): Plan['skew'] {
  * else — the target, any other release, any other commit — so the engine decides those as it
  * does for a separate probe. Checked in `classifyVersion`'s order: the target first.
  */
-export function versionGate(names: VersionNames & { pinned: boolean }, range: ReadonlySet<string>): VersionGate {
+export function versionGate(
+  names: VersionNames & { pinned: boolean },
+  range: ReadonlySet<string>,
+): VersionGate {
   const order = names.config.releases.order;
   const from = names.from ?? names.config.releases.named[names.release]?.from;
   // Release names reported as is: `from` (and the release itself when only its pinned commit is the target).

@@ -35,6 +35,7 @@ export function resolveStrategy(config: Config, environment: string, options: St
     soakMs: merged.soak ?? 0,
     auto: options.auto ?? merged.auto ?? false,
     concurrency: config.ssh.concurrency,
+    ...(merged.by === undefined ? {} : { by: merged.by }),
   };
 }
 

@@ -90,6 +90,15 @@ export interface StrategyOptions {
   soakMs: number;
   auto: boolean;
   concurrency: number;
+  /** A node label: waves go one value at a time, maxUnavailable per value. */
+  by?: string | undefined;
+}
+
+/** A jump host on the way to a node (OpenSSH's ProxyJump). */
+export interface Hop {
+  host: string;
+  port: number;
+  user: string;
 }
 
 export interface NodeRef {
@@ -99,6 +108,8 @@ export interface NodeRef {
   user: string;
   roles: string[];
   labels: Record<string, string>;
+  /** Jump hosts to go through, first to last (none: a direct connection). */
+  jump?: Hop[] | undefined;
 }
 
 export interface UnitRef {
@@ -135,6 +146,8 @@ export interface Plan {
   skipped: SkippedUnit[];
   /** Per service: which release its nodes run, before and after the plan. */
   skew: Array<{ service: string; before: Record<string, number>; after: Record<string, number> }>;
+  /** Lines `plan` shows besides the waves: where nodes came from, how `strategy.by` groups them. */
+  notes?: string[];
 }
 
 export interface Culprit {

@@ -2,11 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/adapters/http/deploy-hook.js';
+import { createMetrics } from '../../src/adapters/metrics/metrics.js';
 import { readServeEnv, type Serving, startServe } from '../../src/cli/serve.js';
+import { silentLogger } from '../../src/engine/log.js';
 import { createTestClock } from '../support/clock.js';
 import { type FakeDiscord, startFakeDiscord } from '../support/fake-discord.js';
 import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-slack.js';
 import { type Lab, OPS, startLab } from '../support/lab.js';
+import { parsePrometheus, total } from '../support/prometheus.js';
 import { until } from '../support/wait.js';
 
 const SECRET = 'slack-secret';
@@ -19,7 +22,59 @@ describe('drover serve', () => {
     expect(() => readServeEnv({ DISCORD_APPLICATION_ID: '1' })).toThrow(/DISCORD_TOKEN is missing/);
     expect(() => readServeEnv({})).toThrow(/no chat platform configured/);
     expect(readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y', PORT: '8080' }).PORT).toBe(8080);
+    expect(readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xapp-1' }).SLACK_APP_TOKEN).toBe('xapp-1');
+    expect(() => readServeEnv({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN is missing/);
+    expect(() => readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xoxb-1' })).toThrow(/xapp-/);
+    expect(readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y' }).DROVER_SHUTDOWN_GRACE).toBe(
+      30_000,
+    );
+    expect(() =>
+      readServeEnv({ SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y', DROVER_SHUTDOWN_GRACE: 'soon' }),
+    ).toThrow(/DROVER_SHUTDOWN_GRACE/);
   });
+
+  it('runs Slack in Socket Mode from SLACK_APP_TOKEN, with no signing secret', async () => {
+    const lab = await startLab({ controllers: 1, computes: 1 });
+    const slack = await startFakeSlack();
+    const serving = await startServe(
+      {
+        PORT: '0',
+        DATABASE_URL: '',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_APP_TOKEN: 'xapp-test',
+        SLACK_API_URL: slack.apiUrl,
+      },
+      lab.configPath,
+      { dataDir: join(lab.root, 'serve-db'), logger: silentLogger },
+    );
+    try {
+      await slack.socketConnected();
+      await until(
+        async () => (await fetch(`http://127.0.0.1:${serving.port}/healthz`)).status === 200,
+        'ready',
+      );
+      const answer = await slack.sendEnvelope('slash_commands', {
+        command: '/upgrade',
+        text: 'help start',
+        user_id: 'U9X',
+        user_name: 'u9x',
+        channel_id: 'C0LAB',
+        team_id: 'T1',
+        response_url: `${slack.apiUrl.replace(/\/api\/$/, '')}/response/1`,
+        trigger_id: 't.1',
+        api_app_id: 'A1',
+        token: 'legacy',
+      });
+      expect(answer).toMatchObject({ text: expect.stringContaining('/upgrade start <release>') });
+      expect((await fetch(`http://127.0.0.1:${serving.port}/slack/events`, { method: 'POST' })).status).toBe(
+        404,
+      );
+    } finally {
+      await serving.stop(1_000);
+      await slack.close();
+      await lab.close();
+    }
+  }, 60_000);
 
   it('acts on what this process writes at once, without waiting for its poll', async () => {
     // On a clock that never moves, the pump's poll never comes: only its doorbell can wake it.
@@ -34,7 +89,7 @@ describe('drover serve', () => {
         SLACK_API_URL: slack.apiUrl,
       },
       lab.configPath,
-      { dataDir: join(lab.root, 'serve-db'), clock: createTestClock(), log: () => undefined },
+      { dataDir: join(lab.root, 'serve-db'), clock: createTestClock(), logger: silentLogger },
     );
     try {
       await until(() => slack.calls.some((call) => call.method === 'auth.test'), 'Slack to be ready');
@@ -80,7 +135,7 @@ describe('drover serve', () => {
           DROVER_WEBHOOK_SECRET: HOOK,
         },
         lab.configPath,
-        { dataDir: join(lab.root, 'serve-db'), pollMs: 50, log: () => undefined },
+        { dataDir: join(lab.root, 'serve-db'), pollMs: 50, logger: silentLogger, metrics: createMetrics() },
       );
     }, 60_000);
     afterAll(async () => {
@@ -95,7 +150,8 @@ describe('drover serve', () => {
         const response = await fetch(`${base()}/healthz`);
         return response.status === 200 ? response.json() : undefined;
       }, 'health');
-      expect(health).toEqual({ ok: true, waiting: [] });
+      expect(health).toEqual({ ok: true, waiting: [], down: {} });
+      expect((await fetch(`${base()}/livez`)).status).toBe(200);
       expect((await fetch(`${base()}/nowhere`)).status).toBe(404);
     });
 
@@ -137,6 +193,22 @@ describe('drover serve', () => {
         'the Discord post to show the ack',
       );
     }, 60_000);
+
+    it('GET /metrics: Prometheus text whose counters moved with the upgrade', async () => {
+      const response = await fetch(`${base()}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const samples = parsePrometheus(await response.text());
+      expect(total(samples, 'drover_units_finished_total')).toBeGreaterThanOrEqual(3);
+      expect(total(samples, 'drover_units_finished_total', { outcome: 'failed' })).toBeGreaterThanOrEqual(1);
+      expect(
+        total(samples, 'drover_phase_duration_seconds_count', { phase: 'upgrade' }),
+      ).toBeGreaterThanOrEqual(3);
+      expect(total(samples, 'drover_chat_api_calls_total', { platform: 'slack' })).toBeGreaterThan(0);
+      expect(total(samples, 'drover_chat_api_calls_total', { platform: 'discord' })).toBeGreaterThan(0);
+      expect(total(samples, 'drover_upgrades')).toBe(1);
+      expect(total(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    });
 
     it('POST /hooks/deploy: a bad signature is 401, bad input 400 with the reason, nothing started', async () => {
       const post = (body: string, signature?: string) =>

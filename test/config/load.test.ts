@@ -55,12 +55,12 @@ describe('config', () => {
     [
       'a cycle',
       EXAMPLE_CONFIG.replace('after: [keystone]', 'after: [nova-compute]'),
-      /^drover\.yaml:14:\d+: services\.nova-api\.after: dependency cycle: nova-api → nova-compute → nova-api$/,
+      /^drover\.yaml:16:\d+: services\.nova-api\.after: dependency cycle: nova-api → nova-compute → nova-api$/,
     ],
     [
       'an unknown after:',
       EXAMPLE_CONFIG.replace('after: [keystone]', 'after: [keystne]'),
-      /^drover\.yaml:14:\d+: services\.nova-api\.after\.0: unknown service "keystne"/,
+      /^drover\.yaml:16:\d+: services\.nova-api\.after\.0: unknown service "keystne"/,
     ],
     [
       'a missing key',

@@ -9,6 +9,8 @@ export interface FakeMessage {
   edits: number;
   /** Set when the message came in through an interaction webhook. */
   flags?: number;
+  /** The nonce it was posted with. */
+  nonce?: string;
 }
 
 export interface FakeChannel {
@@ -61,6 +63,7 @@ export function newMessage(channelId: string, body: Record<string, unknown>): Fa
     components: (body.components as FakeMessage['components']) ?? [],
     edits: 0,
     ...(typeof body.flags === 'number' ? { flags: body.flags } : {}),
+    ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}),
   };
 }
 

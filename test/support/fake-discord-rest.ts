@@ -86,6 +86,12 @@ export function route(
     const channel = channels.get(a);
     if (!channel) return [404, { message: 'Unknown Channel', code: 10003 }];
     if (b === 'messages' && !c && method === 'POST') {
+      // enforce_nonce: a nonce seen before (from the same author) returns that message.
+      const again =
+        body.enforce_nonce === true && typeof body.nonce === 'string'
+          ? channel.messages.find((m) => m.nonce === body.nonce)
+          : undefined;
+      if (again) return [200, messageJson(again, guildId, botUser)];
       const message = newMessage(a, body);
       channel.messages.push(message);
       return [200, messageJson(message, guildId, botUser)];

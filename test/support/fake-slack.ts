@@ -1,6 +1,8 @@
 // A fake Slack on 127.0.0.1: the Web API methods drover calls, applying posts and edits to
-// real channel state (messages by ts, threads), able to answer 429 or 500 on demand; and a
-// client that sends signed slash commands, events and button presses exactly as Slack does.
+// real channel state (messages by ts, threads, metadata, history), able to answer 429, 500 or a
+// platform error on demand, to hold a response in flight, and refusing over-limit messages as
+// Slack does; and a client that sends signed slash commands, events and button presses exactly
+// as Slack does.
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,8 @@ export interface SlackMessage {
   thread_ts?: string;
   text: string;
   blocks?: unknown[];
+  /** `{event_type, event_payload}`, as posted. */
+  metadata?: unknown;
   edits: number;
 }
 
@@ -23,8 +27,13 @@ export interface FakeSlack {
   ephemeral: Array<{ channel: string; user: string; text: string }>;
   /** Replies sent to response_url, per command. */
   responses: Array<Record<string, unknown>>;
-  /** The next `n` Web API calls answer this way. */
-  failNext(n: number, how: { status: 429; retryAfter: number } | { status: 500 }): void;
+  /** The next `n` Web API calls answer this way (`error`: HTTP 200 `{ok:false, error}`). */
+  failNext(n: number, how: { status: 429; retryAfter: number } | { status: 500 } | { error: string }): void;
+  /**
+   * The next call of `method` is carried out, but its answer is held until `release()` (a
+   * response in flight when drover's process dies). `arrived` resolves once it came in.
+   */
+  holdNext(method: string): { arrived: Promise<void>; release(): void };
   /** Socket Mode: resolves once a client connected (after apps.connections.open). */
   socketConnected(): Promise<void>;
   /** Socket Mode: sends an envelope to the connected client; resolves with its ack's payload. */
@@ -46,7 +55,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const messages: SlackMessage[] = [];
   const ephemeral: FakeSlack['ephemeral'] = [];
   const responses: FakeSlack['responses'] = [];
-  let failures: Array<{ status: number; retryAfter?: number }> = [];
+  let failures: Array<{ status?: number; retryAfter?: number; error?: string }> = [];
+  const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
   let outage = false;
   let clock = 1_700_000_000;
 
@@ -65,12 +75,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     for (const key of ['blocks', 'attachments', 'metadata'])
       if (typeof body[key] === 'string') body[key] = JSON.parse(body[key] as string);
     calls.push({ method, body });
-    const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+    let answer = (status: number, json: unknown, headers: Record<string, string> = {}): unknown =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(json));
-    };
     if (outage) return answer(503, { ok: false, error: 'service_unavailable' });
     const failure = failures.shift();
-    if (failure)
+    if (failure?.error) return answer(200, { ok: false, error: failure.error });
+    if (failure?.status)
       return answer(
         failure.status,
         { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
@@ -79,6 +89,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     // Over-limit messages are refused as Slack refuses them: ok:false, nothing posted.
     const refused = method === 'chat.postMessage' || method === 'chat.update' ? slackErrors(body) : undefined;
     if (refused) return answer(200, { ok: false, ...refused });
+    const hold = holds.get(method);
+    if (hold) {
+      holds.delete(method);
+      const respond = answer;
+      answer = async (status, json, headers) => {
+        hold.arrived();
+        await hold.released;
+        if (!res.destroyed) respond(status, json, headers);
+      };
+    }
+    const withMetadata = (list: SlackMessage[]) =>
+      list.map(({ metadata, ...m }) =>
+        body.include_all_metadata === true || body.include_all_metadata === 'true' ? { ...m, metadata } : m,
+      );
     switch (method) {
       case 'auth.test':
         return answer(200, { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'drover' });
@@ -91,6 +115,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           blocks: body.blocks as unknown[],
           edits: 0,
           ...(body.thread_ts ? { thread_ts: String(body.thread_ts) } : {}),
+          ...(body.metadata ? { metadata: body.metadata } : {}),
         };
         messages.push(message);
         return answer(200, { ok: true, channel: message.channel, ts: message.ts, message });
@@ -113,7 +138,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'conversations.replies':
         return answer(200, {
           ok: true,
-          messages: messages.filter((m) => m.ts === body.ts || m.thread_ts === body.ts),
+          messages: withMetadata(messages.filter((m) => m.ts === body.ts || m.thread_ts === body.ts)),
+        });
+      case 'conversations.history':
+        // Newest first, top-level messages only (replies live in conversations.replies).
+        return answer(200, {
+          ok: true,
+          messages: withMetadata(
+            messages
+              .filter((m) => m.channel === body.channel && !m.thread_ts)
+              .reverse()
+              .slice(0, Number(body.limit ?? 100)),
+          ),
+          has_more: false,
         });
       case 'apps.connections.open':
         return answer(200, { ok: true, url: `ws://127.0.0.1:${port}/socket` });
@@ -152,6 +189,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     failNext(n, how) {
       failures = [...failures, ...Array.from({ length: n }, () => ({ ...how }))];
+    },
+    holdNext(method) {
+      let arrived = () => {};
+      let release = () => {};
+      const came = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.set(method, { arrived, released });
+      return { arrived: came, release };
     },
     down: () => {
       outage = true;

@@ -3,12 +3,16 @@
 // thread parent is never queued behind its own replies; delivery is in order per channel.
 // The replaced row is marked superseded rather than edited, so a delivery already in flight
 // with the old content is followed by an edit carrying the new one. Deliveries are claimed
-// (owner, until): any number of drover processes may deliver, each message is posted once.
-import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+// (owner, until) and heartbeated: any number of drover processes may deliver, each message is
+// posted once. Newer content inherits the replaced row's tries, due time and doubt, so a
+// Retry-After or a backoff holds whatever is queued meanwhile; dead rows (refused for good)
+// leave their channel's queue (src/adapters/db/outbox-dead.ts).
+import { and, count, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { OutgoingMessage, Platform } from '../../bot/model.js';
 import type { MessageRef, Outbox, OutboxItem } from '../../bot/ports.js';
 import type { Db, Queryable } from './db.js';
 import { rowsOf } from './db.js';
+import { extendClaims, listOutbox, markDead, retryDead } from './outbox-dead.js';
 import { consumerCursors, messageRefs, outbox } from './schema.js';
 
 /** A time as a raw query parameter: postgres.js takes no Date there, PGlite does; both take this. */
@@ -17,7 +21,17 @@ const timestamp = (at: Date) => sql`${at.toISOString()}::timestamptz`;
 const keyOf = (item: { platform: string; channel: string; key: string }) =>
   `${item.platform}\u0000${item.channel}\u0000${item.key}`;
 
-async function insertItems(tx: Queryable, batch: OutgoingMessage[]): Promise<void> {
+interface Replaced {
+  platform: string;
+  channel: string;
+  key: string;
+  position: string | number;
+  attempts: string | number;
+  next_attempt_at: string | Date;
+  unsure: boolean;
+}
+
+export async function insertItems(tx: Queryable, batch: OutgoingMessage[]): Promise<void> {
   // Within a batch, a key keeps its first place and its last content.
   const byKey = new Map<string, OutgoingMessage>();
   for (const item of batch) {
@@ -28,22 +42,29 @@ async function insertItems(tx: Queryable, batch: OutgoingMessage[]): Promise<voi
   if (byKey.size === 0) return;
   const items = [...byKey.values()];
   const keys = JSON.stringify(items.map(({ platform, channel, key }) => ({ platform, channel, key })));
-  const replaced = rowsOf<{ platform: string; channel: string; key: string; position: string | number }>(
+  // A row being delivered right now is replaced too (unsure: its post may land).
+  const replaced = rowsOf<Replaced>(
     await tx.execute(sql`
       update outbox o set superseded = true
       from jsonb_to_recordset(${keys}::jsonb) as k(platform text, channel text, key text)
       where o.platform = k.platform and o.channel = k.channel and o.key = k.key
-        and o.delivered_at is null and not o.superseded
-      returning o.platform, o.channel, o.key, coalesce(o.position, o.id) as position`),
+        and o.delivered_at is null and not o.superseded and o.dead_at is null
+      returning o.platform, o.channel, o.key, coalesce(o.position, o.id) as position, o.attempts,
+        o.next_attempt_at, (o.unsure or o.claimed_by is not null) as unsure`),
   );
-  const places = new Map(replaced.map((row) => [keyOf(row), Number(row.position)]));
-  // Due at once, whatever the clocks of the database and of the worker say.
+  const places = new Map(replaced.map((row) => [keyOf(row), row]));
   await tx.insert(outbox).values(
-    items.map((item) => ({
-      ...item,
-      nextAttemptAt: new Date(0),
-      position: places.get(keyOf(item)) ?? null,
-    })),
+    items.map((item) => {
+      const old = places.get(keyOf(item));
+      // New keys are due at once, whatever the clocks of the database and the worker say.
+      return {
+        ...item,
+        nextAttemptAt: old ? new Date(old.next_attempt_at) : new Date(0),
+        position: old ? Number(old.position) : null,
+        attempts: old ? Number(old.attempts) : 0,
+        unsure: old?.unsure ?? false,
+      };
+    }),
   );
 }
 
@@ -74,12 +95,13 @@ export function createOutbox(db: Db): Outbox {
       // makes two claimers racing for one head get it once.
       const claimed = rowsOf<{ id: number | string }>(
         await db.execute(sql`
-          update outbox o set claimed_by = ${owner}, claimed_until = ${timestamp(new Date(now.getTime() + ttlMs))}
+          update outbox o set claimed_by = ${owner}, claimed_until = ${timestamp(new Date(now.getTime() + ttlMs))},
+            unsure = o.unsure or o.claimed_by is not null
           where o.id in (
             select h.id from (
               select distinct on (channel) id, channel, next_attempt_at, coalesce(position, id) as place
               from outbox
-              where platform = ${platform} and delivered_at is null and not superseded
+              where platform = ${platform} and delivered_at is null and not superseded and dead_at is null
               order by channel, coalesce(position, id), id
             ) h
             where h.next_attempt_at <= ${timestamp(now)}
@@ -91,7 +113,7 @@ export function createOutbox(db: Db): Outbox {
             order by h.place, h.id
             limit ${limit}
           )
-          and o.delivered_at is null and not o.superseded
+          and o.delivered_at is null and not o.superseded and o.dead_at is null
           and (o.claimed_until is null or o.claimed_until <= ${timestamp(now)})
           returning o.id`),
       );
@@ -107,7 +129,16 @@ export function createOutbox(db: Db): Outbox {
         );
       rows.sort((x, y) => (x.position ?? x.id) - (y.position ?? y.id) || x.id - y.id);
       return rows.map(
-        ({ superseded, position, lastError, deliveredAt, claimedBy, claimedUntil, ...row }): OutboxItem => ({
+        ({
+          superseded,
+          position,
+          lastError,
+          deliveredAt,
+          claimedBy,
+          claimedUntil,
+          deadAt,
+          ...row
+        }): OutboxItem => ({
           ...row,
           platform: row.platform as Platform,
         }),
@@ -118,7 +149,13 @@ export function createOutbox(db: Db): Outbox {
       await db.transaction(async (tx) => {
         await tx
           .update(outbox)
-          .set({ deliveredAt: new Date(), lastError: null, claimedBy: null, claimedUntil: null })
+          .set({
+            deliveredAt: new Date(),
+            lastError: null,
+            claimedBy: null,
+            claimedUntil: null,
+            unsure: false,
+          })
           .where(eq(outbox.id, id));
         await tx
           .insert(messageRefs)
@@ -133,7 +170,11 @@ export function createOutbox(db: Db): Outbox {
       });
     },
 
-    async retryLater(id, nextAttemptAt, error) {
+    async extend(owner, until) {
+      await extendClaims(db, owner, until);
+    },
+
+    async retryLater(id, nextAttemptAt, error, unsure = false) {
       await db
         .update(outbox)
         .set({
@@ -142,9 +183,35 @@ export function createOutbox(db: Db): Outbox {
           lastError: error,
           claimedBy: null,
           claimedUntil: null,
+          unsure: sql`${outbox.unsure} or ${unsure}`,
         })
         .where(eq(outbox.id, id));
+      // Newer content queued while this try was in flight waits as long (the wait is the channel's).
+      await db.execute(sql`
+        update outbox n set next_attempt_at = greatest(n.next_attempt_at, o.next_attempt_at),
+          attempts = greatest(n.attempts, o.attempts), unsure = n.unsure or o.unsure
+        from outbox o
+        where o.id = ${id} and n.platform = o.platform and n.channel = o.channel and n.key = o.key
+          and n.id <> o.id and n.delivered_at is null and not n.superseded and n.dead_at is null`);
     },
+
+    async dead(id, error, now, notice) {
+      await markDead(db, id, error, now, notice, insertItems);
+    },
+
+    async isDead(platform, channel, key) {
+      const [row] = await db
+        .select({ deadAt: outbox.deadAt })
+        .from(outbox)
+        .where(and(eq(outbox.platform, platform), eq(outbox.channel, channel), eq(outbox.key, key)))
+        .orderBy(desc(outbox.id))
+        .limit(1);
+      return Boolean(row?.deadAt);
+    },
+
+    list: () => listOutbox(db),
+
+    retry: (id) => retryDead(db, id),
 
     async ref(platform, channel, key) {
       const [row] = await db
@@ -171,7 +238,11 @@ export function createOutbox(db: Db): Outbox {
     },
 
     async pending(platform) {
-      const undelivered = and(isNull(outbox.deliveredAt), eq(outbox.superseded, false));
+      const undelivered = and(
+        isNull(outbox.deliveredAt),
+        eq(outbox.superseded, false),
+        isNull(outbox.deadAt),
+      );
       const [row] = await db
         .select({ n: count() })
         .from(outbox)

@@ -190,6 +190,10 @@ export const outbox = pgTable(
     /** The drover process delivering it, until when: one delivery at a time per channel. */
     claimedBy: text('claimed_by'),
     claimedUntil: at('claimed_until'),
+    /** Refused for good by the platform (after at most 3 tries): out of its channel's queue. */
+    deadAt: at('dead_at'),
+    /** An earlier try may have been delivered unseen: look for the message before posting. */
+    unsure: boolean('unsure').notNull().default(false),
   },
   (t) => [
     index('outbox_due').on(t.platform, t.deliveredAt, t.id),

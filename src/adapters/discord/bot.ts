@@ -19,6 +19,7 @@ import type { Dispatcher, Reply } from '../../bot/dispatch.js';
 import { clip, DISCORD, fitEscaped } from '../../bot/limits.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../engine/log.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 import { systemClock } from '../clock.js';
@@ -43,6 +44,8 @@ export interface DiscordBotOptions {
   /** How long start() waits for the gateway's READY (default 30 s). */
   readyTimeoutMs?: number;
   onError?: (error: unknown) => void;
+  /** Where discord.js's warnings and debug lines go (`lib: "discord.js"`). */
+  logger?: Logger;
 }
 
 export interface DiscordBot {
@@ -182,6 +185,12 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   client.on(Events.ShardDisconnect, () => (connected = false));
   client.on(Events.ShardReconnecting, () => (connected = false));
   client.on(Events.Error, report);
+  const libLog = options.logger?.child({ lib: 'discord.js' });
+  if (libLog) {
+    client.on(Events.Warn, (message) => libLog.warn(message));
+    client.on(Events.Debug, (message) => libLog.debug(message));
+    client.rest.on('rateLimited', (info) => libLog.warn({ ...info }, 'rate limited'));
+  }
 
   return {
     transport: createDiscordTransport({ rest, onError: report }),

@@ -1,7 +1,10 @@
 // Delivering outbox messages to Discord over REST: post once, edit by message id afterwards.
 // The upgrade message and each failure post open a thread (its id is stored as threadRef, and
 // on Discord equals the message's id); thread replies go into their parent's thread. Rate
-// limits and outages become TransportErrors so the outbox retries them.
+// limits and outages become TransportErrors so the outbox retries them; any other 4xx is the
+// message's fault (permanent). Posts carry a nonce derived from the channel and key with
+// `enforce_nonce`, so a post repeated after a crash or timeout returns the message already made.
+import { createHash } from 'node:crypto';
 import { type REST, Routes } from 'discord.js';
 import { clip, DISCORD } from '../../bot/limits.js';
 import type { OutgoingMessage } from '../../bot/model.js';
@@ -52,7 +55,9 @@ export function createDiscordTransport(options: DiscordTransportOptions): ChatTr
           await rest.patch(Routes.channelMessage(channel, existing.ref), { body });
           return existing;
         }
-        const posted = (await rest.post(Routes.channelMessages(channel), { body })) as { id: string };
+        const posted = (await rest.post(Routes.channelMessages(channel), {
+          body: { ...body, nonce: nonceOf(item), enforce_nonce: true },
+        })) as { id: string };
         let threadRef: string | null = null;
         if (!threadOf && THREADED_KEY.test(item.key)) {
           try {
@@ -70,13 +75,35 @@ export function createDiscordTransport(options: DiscordTransportOptions): ChatTr
   };
 }
 
+/** Discord's nonce (at most 25 characters) for the first post of a key in a channel. */
+export function nonceOf(item: { channel: string; key: string }): string {
+  return createHash('sha256').update(`${item.channel}\u0000${item.key}`).digest('base64url').slice(0, 25);
+}
+
+const field = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null && name in value
+    ? (value as Record<string, unknown>)[name]
+    : undefined;
+
 export function asTransportError(error: unknown): TransportError {
   if (error instanceof TransportError) return error;
-  const e = error as { retryAfter?: unknown; status?: unknown; message?: string; name?: string };
+  const message = error instanceof Error ? error.message : String(error);
   // A RateLimitError (rest.rejectOnRateLimit) carries retryAfter in ms.
-  const retryAfterMs = typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
-  const status = typeof e.status === 'number' ? ` (HTTP ${e.status})` : '';
-  return new TransportError(`Discord: ${e.message ?? String(error)}${status}`, retryAfterMs, {
-    cause: error,
-  });
+  const retryAfter = field(error, 'retryAfter');
+  if (typeof retryAfter === 'number')
+    return new TransportError(`Discord: ${message}`, retryAfter, { cause: error, code: 'rate limited' });
+  const status = field(error, 'status');
+  if (typeof status === 'number') {
+    const code = field(error, 'code');
+    const name =
+      `Discord ${typeof code === 'number' ? code : status} ${field(field(error, 'rawError'), 'message') ?? ''}`.trim();
+    return new TransportError(`Discord: ${message} (HTTP ${status})`, undefined, {
+      cause: error,
+      code: name,
+      permanent: status >= 400 && status < 500 && status !== 429 && status !== 408,
+      unsure: status >= 500,
+    });
+  }
+  // Timeouts and lost connections: the post may have been made (the nonce makes a retry safe).
+  return new TransportError(`Discord: ${message}`, undefined, { cause: error, unsure: true });
 }

@@ -1,4 +1,5 @@
-// drover's HTTP server: POST /slack/events (Bolt), POST /hooks/deploy, GET /healthz.
+// drover's HTTP server: POST /slack/events (Bolt), POST /hooks/deploy, GET /healthz (ready),
+// GET /livez (alive), GET /metrics (Prometheus). While the process shuts down, commands get 503.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,8 +11,13 @@ export interface Routes {
         signature: string | undefined,
       ) => Promise<{ status: number; body: Record<string, unknown> }>)
     | undefined;
-  /** What is not ready yet; empty when every part is. */
-  health: () => Promise<string[]>;
+  /** Readiness: `ok` and what is down (the JSON body of GET /healthz). */
+  health: () => Promise<{ ok: boolean }>;
+  /** Liveness: `ok` while the process's loops run (GET /livez). */
+  live?: () => { ok: boolean };
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** True once the process is shutting down: commands and hooks answer 503. */
+  closing?: () => boolean;
   onError?: (error: unknown) => void;
 }
 
@@ -36,6 +42,11 @@ export function createHttpServer(routes: Routes): Server {
       routes.onError?.(error);
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
     };
+    const command = path === '/slack/events' || path === '/hooks/deploy';
+    if (command && routes.closing?.()) {
+      res.setHeader('retry-after', '5');
+      return json(res, 503, { error: 'drover is shutting down; another drover process takes over' });
+    }
     if (path === '/slack/events' && routes.slack) return routes.slack(req, res);
     if (path === '/hooks/deploy' && req.method === 'POST' && routes.deploy) {
       const deploy = routes.deploy;
@@ -45,12 +56,17 @@ export function createHttpServer(routes: Routes): Server {
       return;
     }
     if (path === '/healthz' && req.method === 'GET') {
+      routes.health().then((answer) => json(res, answer.ok ? 200 : 503, answer), fail);
+      return;
+    }
+    if (path === '/livez' && req.method === 'GET' && routes.live) {
+      const answer = routes.live();
+      return json(res, answer.ok ? 200 : 503, answer);
+    }
+    if (path === '/metrics' && req.method === 'GET' && routes.metrics) {
       routes
-        .health()
-        .then(
-          (waiting) => json(res, waiting.length === 0 ? 200 : 503, { ok: waiting.length === 0, waiting }),
-          fail,
-        );
+        .metrics()
+        .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body), fail);
       return;
     }
     json(res, 404, { error: `no route ${req.method} ${path}` });

@@ -3,10 +3,18 @@
 // post's thread. Retried events are handled once (deduplicated by event id). With an app-level
 // token it uses Socket Mode instead (for installs Slack cannot reach): same listeners.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
 import type { ActorContext } from '../../bot/auth.js';
 import { commandForButton } from '../../bot/buttons.js';
 import type { Dispatcher, Reply } from '../../bot/dispatch.js';
+import { clip, SLACK } from '../../bot/limits.js';
 import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
@@ -27,14 +35,18 @@ export interface SlackAppOptions {
   /** Retries inside the Web API client; the outbox retries deliveries itself. */
   retries?: number;
   onError?: (error: unknown) => void;
+  /** Where Bolt's own log lines go (default: errors only, on Bolt's console logger). */
+  logger?: BoltLogger;
 }
 
 export interface SlackApp {
   transport: ChatTransport;
   /** Serves POST /slack/events (in Socket Mode it answers 404: events come over the socket). */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Resolves once auth.test answered: the token works. */
+  /** Resolves once auth.test answered: the token works (rejects while Slack is unreachable). */
   ready(): Promise<void>;
+  /** HTTP mode: auth.test has answered; Socket Mode: the socket is connected. */
+  connected(): boolean;
   /** Socket Mode: opens the connection (HTTP mode: nothing to do, the server is mounted). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -55,17 +67,40 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         endpoints: '/slack/events',
         unhandledRequestTimeoutMillis: 2500,
       });
+  const logging = options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR };
   const socket = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
-        logLevel: LogLevel.ERROR,
+        ...logging,
         installerOptions: { clientOptions },
       })
     : undefined;
+  let socketUp = false;
+  socket?.client.on('connected', () => (socketUp = true));
+  socket?.client.on('disconnected', () => (socketUp = false));
+  socket?.client.on('reconnecting', () => (socketUp = false));
+  const client = new webApi.WebClient(options.token, clientOptions);
+  // Who the bot is, asked once it answers: Slack unreachable at start only delays it (Bolt's
+  // own start-up auth.test would fail once and for good).
+  let identity: Promise<{ botId: string; botUserId: string }> | undefined;
+  let known = false;
+  const whoAmI = () => {
+    identity ??= client.auth.test().then(
+      (answer) => {
+        known = true;
+        return { botId: answer.bot_id ?? '', botUserId: answer.user_id ?? '' };
+      },
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    );
+    return identity;
+  };
   const app = new App({
-    token: options.token,
     receiver: (http ?? socket)!,
-    logLevel: LogLevel.ERROR,
+    authorize: async () => ({ botToken: options.token, ...(await whoAmI()) }),
+    ...logging,
     clientOptions,
   });
   const { dispatcher, outbox } = options;
@@ -84,12 +119,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
     ]);
     if (early) {
-      await ack({ response_type: 'ephemeral', text: early.text });
+      await ack({ response_type: 'ephemeral', text: clip(early.text, SLACK.text) });
       return;
     }
     await ack({ response_type: 'ephemeral', text: 'working on it…' });
     const reply: Reply = await work;
-    await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: clip(reply.text, SLACK.text),
+    });
   });
 
   app.action(/^drover_(ack|retry|skip|rollback)$/, async ({ action, body, ack, respond }) => {
@@ -107,7 +146,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       context,
     );
     if (!reply.ok || reply.ephemeral)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: clip(reply.text, SLACK.text),
+      });
   });
 
   app.event('message', async ({ event, body, client }) => {
@@ -146,26 +189,27 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         channel: message.channel,
         user: message.user,
         thread_ts: message.thread_ts,
-        text: reply.text,
+        text: clip(reply.text, SLACK.text),
       });
   });
 
   app.error(async (error) => report(error));
 
   return {
-    transport: createSlackTransport(app.client),
+    transport: createSlackTransport(client),
     handle: (req, res) => {
       if (http) http.requestListener(req, res);
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
     },
     async ready() {
-      await app.client.auth.test();
+      await whoAmI();
     },
+    connected: () => (socket ? socketUp : known),
     async start() {
-      if (socket) await socket.start();
+      if (socket) await socket.client.start();
     },
     async stop() {
-      if (socket) await socket.stop();
+      if (socket) await socket.client.disconnect();
     },
   };
 }

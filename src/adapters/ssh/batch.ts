@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Batch, BatchResult, BatchStep, Command } from '../../engine/ports.js';
-import type { PhaseResult } from '../../engine/types.js';
 import { shellQuote } from '../../engine/template.js';
+import type { PhaseResult } from '../../engine/types.js';
 import { batchScript, markerOf } from './batch-script.js';
 import { type ExecOptions, lost } from './exec.js';
 import { Tail } from './tail.js';
@@ -117,7 +117,10 @@ export function execBatch(
     let channel: ClientChannel | undefined;
     let unanswered = '';
     /** Ends the batch; `pending` is the result of the phase that was running, if one was. */
-    const finish = (pending: (durationMs: number, out: string, err: string) => PhaseResult, exited = false) => {
+    const finish = (
+      pending: (durationMs: number, out: string, err: string) => PhaseResult,
+      exited = false,
+    ) => {
       if (settled) return;
       settled = true;
       clearTimeout(backstop);

@@ -100,3 +100,15 @@ export function verifyHostKey(entries: KnownHost[], host: string, port: number, 
 export function knownHostsLine(host: string, port: number, blob: Buffer): string {
   return `${hostName(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}`;
 }
+
+/**
+ * Whether known_hosts vouches for the host only through a `@cert-authority` line (no plain key
+ * line names it): such a host presents a certificate, which ssh2 cannot verify.
+ */
+export function certifiedOnly(entries: KnownHost[], host: string, port: number): boolean {
+  const name = hostName(host, port);
+  return (
+    entries.some((entry) => entry.marker === '@cert-authority' && entry.matches(name)) &&
+    !entries.some((entry) => entry.marker === null && entry.matches(name))
+  );
+}

@@ -1,24 +1,16 @@
 // The NodeRunner on node-ssh: host keys verified against known_hosts, one connection per
 // session reused for every phase and kept idle for the node's next session (pool.ts); each
 // command run by exec.ts.
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import type { Client } from 'ssh2';
 import type { Config } from '../../config/schema.js';
 import type { NodeRunner, NodeSession } from '../../engine/ports.js';
 import type { NodeRef } from '../../engine/types.js';
 import { HostKeyError, NodeUnreachableError } from '../../errors.js';
 import { execBatch } from './batch.js';
+import { createConnector } from './connect.js';
 import { type ExecOptions, exec, lost } from './exec.js';
-import {
-  fingerprint,
-  hostName,
-  type KnownHost,
-  keyTypeOf,
-  knownHostsLine,
-  parseKnownHosts,
-  verifyHostKey,
-} from './known-hosts.js';
+import { createJumps, hopName, type Tunnel } from './jumps.js';
 import { createIdlePool, type IdlePool } from './pool.js';
 import { createRedactor } from './redact.js';
 
@@ -43,22 +35,18 @@ interface Connection {
   /** The known_hosts file it was verified against; reused only while the file is unchanged. */
   verifiedWith: string;
   dropped: boolean;
+  /** Gives back the jump hosts the connection goes through (idempotent). */
+  release: () => void;
 }
 
 export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   const redact = createRedactor(options.redact);
-  // Read on first use, so commands that never connect (status, plan) do not need the key.
-  let privateKey: string | undefined;
-  const keyFile = options.ssh.privateKey;
-  const loadKey = () => {
-    if (keyFile && privateKey === undefined) privateKey = readFileSync(keyFile, 'utf8');
-    return privateKey;
-  };
-  const knownHosts = knownHostsFile(options.ssh.knownHosts);
+  const connector = createConnector(options);
+  const jumps = createJumps(connector);
   const pool = createIdlePool<Connection>({
     keepMs: options.ssh.keepOpen,
     maxIdle: MAX_IDLE,
-    dispose: (connection) => connection.ssh.dispose(),
+    dispose,
   });
   const session = (connection: Connection, reused: boolean) =>
     openSession(connection, pool, {
@@ -71,55 +59,40 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
     });
   return {
     async open(node: NodeRef): Promise<NodeSession> {
-      const key = `${node.user}@${node.host}:${node.port}`;
-      const stamp = knownHosts.stamp();
+      const hops = node.jump ?? [];
+      const key = `${[...hops.map(hopName), `${node.user}@${node.host}:${node.port}`].join(',')}`;
+      const stamp = connector.stamp();
       for (let idle = pool.take(key); idle; idle = pool.take(key)) {
         if (idle.verifiedWith === stamp && !idle.dropped) return session(idle, true);
-        idle.ssh.dispose();
+        dispose(idle);
       }
-      let refusal: HostKeyError | undefined;
-      const hostVerifier = (blob: Buffer): boolean => {
-        const entries = knownHosts.entries();
-        const verdict = verifyHostKey(entries, node.host, node.port, blob);
-        if (verdict.ok) return true;
-        const what = `${hostName(node.host, node.port)} (node ${node.name}) ${keyTypeOf(blob)} ${fingerprint(blob)}`;
-        if (verdict.reason === 'unknown' && options.trustOnFirstUse) {
-          appendFileSync(options.ssh.knownHosts, `${knownHostsLine(node.host, node.port, blob)}\n`);
-          options.onTrust?.(hostName(node.host, node.port), keyTypeOf(blob), fingerprint(blob));
-          return true;
-        }
-        refusal = new HostKeyError(
-          verdict.reason === 'unknown'
-            ? `unknown host key for ${what}: add it to ${options.ssh.knownHosts} (ssh-keyscan -p ${node.port} ${node.host}) after checking it`
-            : verdict.reason === 'revoked'
-              ? `revoked host key for ${what}: refusing to connect`
-              : `host key for ${what} does not match ${options.ssh.knownHosts}: it CHANGED — someone may be intercepting, or the node was rebuilt; check before updating known_hosts`,
-        );
-        return false;
-      };
-      const ssh = new NodeSSH();
+      let tunnel: Tunnel | undefined;
+      let ssh: NodeSSH;
+      const address = `${node.host}:${node.port}`;
       try {
-        const privateKey = loadKey();
-        await ssh.connect({
-          host: node.host,
-          port: node.port,
-          username: node.user,
-          ...(privateKey ? { privateKey, passphrase: options.passphrase } : {}),
-          ...(options.ssh.agent ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-          readyTimeout: options.ssh.connectTimeout,
-          keepaliveInterval: options.ssh.keepalive,
-          hostVerifier,
-        });
+        if (hops.length > 0) tunnel = await jumps.through(hops, node.host, node.port, node.name);
+        ssh = await connector.connect(
+          { host: node.host, port: node.port, user: node.user, what: `node ${node.name}` },
+          tunnel?.sock,
+        );
       } catch (cause) {
-        ssh.dispose();
-        if (refusal) throw refusal;
-        throw new NodeUnreachableError(node.name, `${node.host}:${node.port}`, { cause });
+        tunnel?.release();
+        if (cause instanceof HostKeyError) throw cause;
+        throw new NodeUnreachableError(node.name, address, { cause });
       }
       const client = ssh.connection!;
-      const connection: Connection = { ssh, client, key, verifiedWith: stamp, dropped: false };
+      const connection: Connection = {
+        ssh,
+        client,
+        key,
+        verifiedWith: stamp,
+        dropped: false,
+        release: tunnel?.release ?? (() => undefined),
+      };
       const gone = () => {
         connection.dropped = true;
         pool.forget(connection);
+        connection.release();
       };
       client.on('close', gone);
       client.on('error', gone);
@@ -131,30 +104,10 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
   };
 }
 
-/** known_hosts, parsed again only when the file changed (size, mtime or inode). */
-function knownHostsFile(path: string): { stamp(): string; entries(): KnownHost[] } {
-  let cached: { stamp: string; entries: KnownHost[] } | undefined;
-  const stamp = () => {
-    try {
-      const stat = statSync(path);
-      return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return 'missing';
-    }
-  };
-  return {
-    stamp,
-    entries() {
-      const now = stamp();
-      if (cached?.stamp !== now)
-        cached = {
-          stamp: now,
-          entries: now === 'missing' ? [] : parseKnownHosts(readFileSync(path, 'utf8')),
-        };
-      return cached.entries;
-    },
-  };
+/** Closes the connection and gives back the jump hosts it went through. */
+function dispose(connection: Connection): void {
+  connection.ssh.dispose();
+  connection.release();
 }
 
 /**
@@ -217,7 +170,7 @@ function openSession(
       if (closed) return;
       closed = true;
       if (clean && running === 0 && !connection.dropped) pool.put(connection.key, connection);
-      else connection.ssh.dispose();
+      else dispose(connection);
     },
   };
 }

@@ -1,7 +1,9 @@
 // The digest's content, pure: DigestData (read by data.ts) → the chat messages to post, split
 // to fit a platform's limit. Sections: active upgrades, open failures, the version map, since
 // the last digest, unmapped commit authors; a one-liner (or nothing) when all is quiet.
+
 import type { Config } from '../../config/schema.js';
+import { naturalSort } from '../../engine/natural.js';
 import type { FailureRecord, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import type { ChatMessage, PersonRef, Span } from '../model.js';
 import { isMapped, personFor } from '../people.js';
@@ -116,7 +118,7 @@ function failureLines(
   return [
     [
       { bold: `#${failure.id}` },
-      ` ${failure.service} ${failure.phase} (exit ${failure.exitCode ?? '—'}) on ${failure.nodes.join(', ')}`,
+      ` ${failure.service} ${failure.phase} (exit ${failure.exitCode ?? '—'}) on ${naturalSort(failure.nodes).join(', ')}`,
       ` · ${age(old)} old${upgrade ? ` · upgrade #${upgrade.id} → ${upgrade.release}` : ''} · `,
       ...owner,
     ],
@@ -175,7 +177,7 @@ function sinceLines(data: DigestData): Span[][] {
     lines.push([`rolled back: #${u.id} → ${u.release}${u.reason ? ` — ${u.reason}` : ''}`]);
   for (const { failure } of data.resolved)
     lines.push([
-      `failure resolved: #${failure.id} ${failure.service} ${failure.phase} on ${failure.nodes.join(', ')}`,
+      `failure resolved: #${failure.id} ${failure.service} ${failure.phase} on ${naturalSort(failure.nodes).join(', ')}`,
     ]);
   return lines.length > 0 ? lines : [['nothing completed, rolled back or resolved']];
 }

@@ -1,6 +1,8 @@
 // The failure post: a top-level message per failure (nodes failing the same way share it),
 // edited as nodes join, as the culprit is found, and when someone acknowledges it.
+
 import type { Config } from '../../config/schema.js';
+import { naturalSort } from '../../engine/natural.js';
 import type { FailureRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { COMMON, clip, clipList, names } from '../limits.js';
 import type { ChatMessage, Span } from '../model.js';
@@ -48,7 +50,7 @@ export function failureMessage(
   config: Config,
 ): ChatMessage {
   // Names the first nodes and counts the rest: a field holds about 1,000 characters.
-  const nodes = names(failure.nodes, COMMON.field - 24);
+  const nodes = names(naturalSort(failure.nodes), COMMON.field - 24);
   const acked = failure.ackedBy
     ? [
         `acknowledged by ${failure.ackedBy} at ${failure.ackedAt?.toISOString().slice(11, 16)} UTC${failure.ackNote ? `: ${clip(failure.ackNote, COMMON.note)}` : ''}`,
@@ -64,7 +66,7 @@ export function failureMessage(
   const everyNode = `${snapshot.upgrade.id}:failure:${failure.id}`;
   const whichNodes = failure.nodes.length === 1 ? 'node' : `${failure.nodes.length} nodes`;
   return {
-    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${names(failure.nodes, COMMON.summary)} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
+    summary: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${names(naturalSort(failure.nodes), COMMON.summary)} (upgrade #${snapshot.upgrade.id}, ${snapshot.upgrade.environment} → ${snapshot.upgrade.release})`,
     title: [
       {
         bold: `Failure #${failure.id}: ${failure.service} ${failure.phase} failed on ${failure.nodes.length} node(s)`,

@@ -1,7 +1,9 @@
 // Plain-text views shared by chat replies and the CLI: the plan table and an upgrade's
 // one-screen status.
+import { naturalSort } from '../../engine/natural.js';
 import type { UpgradeSnapshot } from '../../engine/ports.js';
 import type { Plan } from '../../engine/types.js';
+import { clipList, names } from '../limits.js';
 
 export function progressBar(done: number, total: number, width = 20): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
@@ -15,7 +17,7 @@ export function describeSnapshot(snapshot: UpgradeSnapshot): string {
   const pending = units.filter((u) => u.state === 'pending').length;
   const wave = Math.min(upgrade.currentWave + 1, snapshot.waves.length);
   const lines = [
-    `upgrade #${upgrade.id} ${upgrade.environment} → ${upgrade.release} (${upgrade.plan.strategy.kind}): ${upgrade.state}${upgrade.reason ? ` — ${upgrade.reason}` : ''}`,
+    `upgrade #${upgrade.id} ${upgrade.environment} → ${upgrade.release} (${upgrade.plan.strategy.kind}): ${upgrade.state}${upgrade.reason ? ` — ${clipList(upgrade.reason, 1_000)}` : ''}`,
     `  ${progressBar(done, units.length)} ${done}/${units.length} done, ${failed} failed, ${pending} pending; wave ${wave} of ${snapshot.waves.length}`,
   ];
   for (const failure of failures) {
@@ -26,7 +28,7 @@ export function describeSnapshot(snapshot: UpgradeSnapshot): string {
         ? ` — culprit ${culprit.how}: ${culprit.note}`
         : ' — finding the culprit…';
     lines.push(
-      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${failure.nodes.join(', ')}${who}`,
+      `  failure #${failure.id} [${failure.state}] ${failure.service} ${failure.phase} exit ${failure.exitCode ?? '-'} on ${names(naturalSort(failure.nodes), 1_000)}${who}`,
     );
   }
   return lines.join('\n');
@@ -54,6 +56,7 @@ export function planTable(plan: Plan): string {
   return [
     `plan: ${plan.environment} ${plan.from ?? '?'} → ${plan.release}${plan.commit ? ` (${plan.commit.slice(0, 7)})` : ''}, ${plan.strategy.kind}, concurrency ${plan.strategy.concurrency}, maxFailures ${plan.strategy.maxFailures}${plan.strategy.auto ? `, auto after ${plan.strategy.soakMs / 1000}s soak` : ', step between waves'}`,
     `order: ${plan.order.join(' → ')}`,
+    ...(plan.notes ?? []),
     '',
     line(header),
     ...rows.map(line),

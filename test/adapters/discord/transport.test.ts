@@ -30,6 +30,10 @@ describe('the Discord transport', () => {
   afterAll(async () => {
     await discord?.close();
   });
+  const fresh = () =>
+    createDiscordTransport({
+      rest: new REST({ api: discord.apiUrl, retries: 0, rejectOnRateLimit: () => true }).setToken('t'),
+    });
 
   it('posts the upgrade message with a thread, edits it in place, and replies in its thread', async () => {
     const first: ChatMessage = {
@@ -118,6 +122,29 @@ describe('the Discord transport', () => {
     expect(limited).toBeInstanceOf(TransportError);
     expect((limited as TransportError).retryAfterMs).toBeGreaterThanOrEqual(2000);
     expect((limited as TransportError).retryAfterMs).toBeLessThan(3000);
+    expect((limited as TransportError).permanent).toBe(false);
     expect(discord.messages(CHANNEL)).toHaveLength(before + 1);
+  });
+
+  it('a post repeated after its outcome was lost returns the first one (nonce with enforce_nonce)', async () => {
+    const before = discord.messages(CHANNEL).length;
+    // A client of its own: the one above is still waiting out its rate limit.
+    const transport = fresh();
+    const post = item('failure:9', { summary: 'Failure #9', title: [{ bold: 'Failure #9' }] });
+    const first = await transport.deliver(post, undefined, undefined);
+    const again = await transport.deliver(post, undefined, undefined, { unsure: true });
+    expect(again.ref).toBe(first.ref);
+    expect(discord.messages(CHANNEL)).toHaveLength(before + 1);
+  });
+
+  it("a 4xx other than 429 is the message's fault: permanent, with Discord's code", async () => {
+    const transport = fresh();
+    discord.failNext(1, { status: 400 });
+    const refused = await transport
+      .deliver(item('digest:lab:3', { summary: 'digest' }), undefined, undefined)
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TransportError);
+    expect((refused as TransportError).permanent).toBe(true);
+    expect((refused as TransportError).code).toMatch(/^Discord /);
   });
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   server = createHttpServer({
     deploy: (rawBody, signature) =>
       handleDeployHook({ rawBody, signature, secret: SECRET, dispatcher, commits, config }),
-    health: async () => [],
+    health: async () => ({ ok: true }),
   });
   url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/hooks/deploy`;
 });

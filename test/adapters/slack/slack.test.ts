@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Serving, startServe } from '../../../src/cli/serve.js';
+import { silentLogger } from '../../../src/engine/log.js';
 import { type FakeSlack, slackClient, startFakeSlack } from '../../support/fake-slack.js';
 import { type Lab, startLab } from '../../support/lab.js';
 import { until } from '../../support/wait.js';
@@ -29,7 +30,7 @@ describe('Slack end to end: the real Bolt app against a fake Slack', () => {
         DATABASE_URL: '',
       },
       lab.configPath,
-      { dataDir: join(lab.root, 'serve-db'), pollMs: 50, log: () => undefined },
+      { dataDir: join(lab.root, 'serve-db'), pollMs: 50, logger: silentLogger },
     );
     client = slackClient(
       `http://127.0.0.1:${serving.port}/slack/events`,

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { createSshRunner } from '../../../src/adapters/ssh/runner.js';
+import { createNodeRunner } from '../../../src/adapters/ssh/transport.js';
 import type { BatchStep, Command, VersionGate } from '../../../src/engine/ports.js';
 import type { Phase, PhaseResult } from '../../../src/engine/types.js';
 import type { Subject } from './runner-suite.js';
@@ -20,8 +20,10 @@ const gate = (over: Partial<VersionGate> = {}): VersionGate => ({
 const comparable = ({ durationMs: _, ...rest }: PhaseResult) => rest;
 
 export function batchSuite(subject: Subject): void {
+  // The openssh transport sends one exec per phase whatever ssh.batchPhases says.
+  if (subject.transport !== 'node-ssh') return;
   const runner = (batchPhases = true) =>
-    createSshRunner({
+    createNodeRunner({
       ssh: {
         user: subject.fleet().user,
         port: 22,
@@ -34,6 +36,9 @@ export function batchSuite(subject: Subject): void {
         concurrency: 4,
         batchPhases,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -139,7 +144,11 @@ export function batchSuite(subject: Subject): void {
     );
     await session.close();
     expect(batch.steps.map((step) => step.phase)).toEqual(['drain', 'upgrade']);
-    expect(batch.steps[1]!.result).toMatchObject({ exitCode: null, interrupted: 'timeout', stdoutTail: 'slow\n' });
+    expect(batch.steps[1]!.result).toMatchObject({
+      exitCode: null,
+      interrupted: 'timeout',
+      stdoutTail: 'slow\n',
+    });
     expect(batch.steps[1]!.result.durationMs).toBeLessThan(10_000);
     await r.close();
   });

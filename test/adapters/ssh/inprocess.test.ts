@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner } from '../../../src/adapters/ssh/runner.js';
 import { NodeUnreachableError } from '../../../src/errors.js';
 import { type InProcessFleet, startInProcessFleet } from '../../support/fleet/inprocess.js';
-import { runnerSuite } from './runner-suite.js';
+import { poolSuite, runnerSuite } from './runner-suite.js';
 
 let fleet: InProcessFleet;
 beforeAll(async () => {
@@ -13,11 +13,14 @@ afterAll(async () => {
 });
 
 describe('the SSH runner against in-process ssh2 servers', () => {
-  runnerSuite({
+  const subject = {
     fleet: () => fleet,
-    dropConnections: (node) => fleet.dropConnections(node),
-    muteConnections: (node) => fleet.muteConnections(node),
-  });
+    transport: 'node-ssh' as const,
+    dropConnections: (node: string) => fleet.dropConnections(node),
+    muteConnections: (node: string) => fleet.muteConnections(node),
+  };
+  runnerSuite(subject);
+  poolSuite(subject);
 
   const runner = (keepOpen = 0) =>
     createSshRunner({
@@ -33,6 +36,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         concurrency: 4,
         batchPhases: true,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -111,6 +117,9 @@ describe('the SSH runner against in-process ssh2 servers', () => {
         concurrency: 4,
         batchPhases: true,
         outputTail: 1024,
+        transport: 'node-ssh',
+        config: 'none',
+        jump: [],
       },
       redact: [],
     });
@@ -132,12 +141,15 @@ describe('the SSH runner against in-process ssh2 servers', () => {
           privateKey: big.clientKeyPath,
           agent: false,
           knownHosts: big.knownHostsPath,
-          batchPhases: true,
           connectTimeout: 10_000,
           keepalive: 15_000,
           keepOpen: 0,
           concurrency: 50,
+          batchPhases: true,
           outputTail: 1024,
+          transport: 'node-ssh',
+          config: 'none',
+          jump: [],
         },
         redact: [],
       });

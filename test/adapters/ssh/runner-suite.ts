@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { createSshRunner, type SshRunnerOptions } from '../../../src/adapters/ssh/runner.js';
+import type { SshRunnerOptions } from '../../../src/adapters/ssh/runner.js';
+import { createNodeRunner } from '../../../src/adapters/ssh/transport.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { NodeSession } from '../../../src/engine/ports.js';
 import { renderTemplate } from '../../../src/engine/template.js';
@@ -15,6 +16,8 @@ import { batchSuite } from './batch-suite.js';
 
 export interface Subject {
   fleet: () => Fleet;
+  /** The transport under test. */
+  transport: Config['ssh']['transport'];
   dropConnections: (node: string) => void;
   /** The node's open connections go silent (still open), as when it dies without a word. */
   muteConnections: (node: string) => void;
@@ -55,9 +58,12 @@ export function runnerSuite(subject: Subject): void {
     concurrency: 4,
     batchPhases: true,
     outputTail: 1024,
+    transport: subject.transport,
+    config: 'none',
+    jump: [],
   });
   const runner = (extra: Partial<SshRunnerOptions> = {}) =>
-    createSshRunner({ ssh: ssh(), redact: [], ...extra });
+    createNodeRunner({ ssh: ssh(), redact: [], ...extra });
   const node = (index: number) => subject.fleet().nodes[index]!;
   const cmd = (text: string, timeoutMs = 10_000) => ({ phase: 'upgrade' as const, text, timeoutMs });
 
@@ -93,7 +99,7 @@ export function runnerSuite(subject: Subject): void {
     const hashedFile = join(root, 'all_hashed');
     writeFileSync(hashedFile, `${subject.fleet().nodes.map(hashedLine).join('\n')}\n`);
     for (const knownHosts of [subject.fleet().knownHostsPath, hashedFile]) {
-      const r = createSshRunner({ ssh: ssh(knownHosts), redact: [] });
+      const r = createNodeRunner({ ssh: ssh(knownHosts), redact: [] });
       for (const target of subject.fleet().nodes) {
         const session = await r.open(target);
         expect((await session.run(cmd('echo ok'))).stdoutTail).toBe('ok\n');
@@ -151,7 +157,7 @@ export function runnerSuite(subject: Subject): void {
     const name = escapeRegex(knownHostName(n1.host, n1.port));
     const empty = join(root, 'empty_known_hosts');
     writeFileSync(empty, '');
-    const unknown = createSshRunner({ ssh: ssh(empty), redact: [] }).open(n1);
+    const unknown = createNodeRunner({ ssh: ssh(empty), redact: [] }).open(n1);
     await expect(unknown).rejects.toBeInstanceOf(HostKeyError);
     await expect(unknown).rejects.toThrow(
       new RegExp(
@@ -161,7 +167,7 @@ export function runnerSuite(subject: Subject): void {
     const swapped = join(root, 'swapped_known_hosts');
     const [, type, key] = n2.hostKeyLine.split(' ');
     writeFileSync(swapped, `${knownHostName(n1.host, n1.port)} ${type} ${key}\n`);
-    const changed = createSshRunner({ ssh: ssh(swapped), redact: [] }).open(n1);
+    const changed = createNodeRunner({ ssh: ssh(swapped), redact: [] }).open(n1);
     await expect(changed).rejects.toBeInstanceOf(HostKeyError);
     await expect(changed).rejects.toThrow(
       new RegExp(
@@ -170,7 +176,7 @@ export function runnerSuite(subject: Subject): void {
     );
     const revoked = join(root, 'revoked_known_hosts');
     writeFileSync(revoked, `@revoked ${n1.hostKeyLine}\n${n1.hostKeyLine}\n`);
-    await expect(createSshRunner({ ssh: ssh(revoked), redact: [] }).open(n1)).rejects.toThrow(
+    await expect(createNodeRunner({ ssh: ssh(revoked), redact: [] }).open(n1)).rejects.toThrow(
       /revoked host key/,
     );
   });
@@ -182,7 +188,7 @@ export function runnerSuite(subject: Subject): void {
     const pub = join(root, 'n1.pub');
     writeFileSync(pub, `${n1.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
     const printed = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pub]).toString().split(' ')[1]!;
-    await expect(createSshRunner({ ssh: ssh(empty), redact: [] }).open(n1)).rejects.toThrow(printed);
+    await expect(createNodeRunner({ ssh: ssh(empty), redact: [] }).open(n1)).rejects.toThrow(printed);
   });
 
   it('trusts on first use only when asked, appending the key and reporting it', async () => {
@@ -190,7 +196,7 @@ export function runnerSuite(subject: Subject): void {
     const tofu = join(root, 'tofu_known_hosts');
     writeFileSync(tofu, '');
     const trusted: string[] = [];
-    const first = await createSshRunner({
+    const first = await createNodeRunner({
       ssh: ssh(tofu),
       redact: [],
       trustOnFirstUse: true,
@@ -199,7 +205,7 @@ export function runnerSuite(subject: Subject): void {
     await first.close();
     expect(trusted).toEqual([expect.stringMatching(/ ssh-ed25519 SHA256:/)]);
     expect(readFileSync(tofu, 'utf8')).toBe(`${n1.hostKeyLine}\n`);
-    const again = await createSshRunner({ ssh: ssh(tofu), redact: [] }).open(n1);
+    const again = await createNodeRunner({ ssh: ssh(tofu), redact: [] }).open(n1);
     await again.close();
   });
 
@@ -242,8 +248,39 @@ export function runnerSuite(subject: Subject): void {
     }
   });
 
+  it('reports an unreachable node', async () => {
+    const target = { ...node(0), port: 1 };
+    const refused = runner().open(target);
+    await expect(refused).rejects.toBeInstanceOf(NodeUnreachableError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(`cannot reach node ${target.name} at ${escapeRegex(target.host)}:1`),
+    );
+  });
+}
+
+/** The node-ssh transport's own pool of idle connections (the openssh transport's is ControlMaster). */
+export function poolSuite(subject: Subject): void {
+  const ssh = (): Config['ssh'] => ({
+    user: subject.fleet().user,
+    port: 22,
+    privateKey: subject.fleet().clientKeyPath,
+    agent: false,
+    knownHosts: subject.fleet().knownHostsPath,
+    connectTimeout: 5_000,
+    keepalive: 15_000,
+    keepOpen: 0,
+    concurrency: 4,
+    batchPhases: true,
+    outputTail: 1024,
+    transport: subject.transport,
+    config: 'none',
+    jump: [],
+  });
+  const root = mkdtempSync(join(tmpdir(), 'drover-ssh-pool-'));
+  const node = (index: number) => subject.fleet().nodes[index]!;
+  const cmd = (text: string, timeoutMs = 10_000) => ({ phase: 'upgrade' as const, text, timeoutMs });
   const pooled = (extra: Partial<Config['ssh']> = {}) =>
-    createSshRunner({ ssh: { ...ssh(), keepOpen: 60_000, ...extra }, redact: [] });
+    createNodeRunner({ ssh: { ...ssh(), keepOpen: 60_000, ...extra }, redact: [] });
   /** Which connection a session runs on, as the node's sshd tells it: client and server address and port. */
   const connectionOf = async (session: NodeSession) => {
     const result = await session.run(cmd('echo "$SSH_CONNECTION"'));
@@ -347,14 +384,5 @@ export function runnerSuite(subject: Subject): void {
       subject.dropConnections(target.name);
       await r.close();
     }
-  });
-
-  it('reports an unreachable node', async () => {
-    const target = { ...node(0), port: 1 };
-    const refused = runner().open(target);
-    await expect(refused).rejects.toBeInstanceOf(NodeUnreachableError);
-    await expect(refused).rejects.toThrow(
-      new RegExp(`cannot reach node ${target.name} at ${escapeRegex(target.host)}:1`),
-    );
   });
 }

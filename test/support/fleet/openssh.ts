@@ -40,6 +40,8 @@ export interface OpensshFleet extends Fleet {
   dropConnections(node: string): void;
   /** Stops (SIGSTOP) the node's session processes: its connections go silent, still open. */
   muteConnections(node: string): void;
+  /** Connections the node's sshd holds now (one forked child each). */
+  connections(node: string): number;
 }
 
 export interface OpensshFleetOptions {
@@ -49,6 +51,10 @@ export interface OpensshFleetOptions {
   seedVersion: string;
   /** sshd's MaxStartups / MaxSessions (defaults sized for a 200-node benchmark). */
   maxStartups?: number;
+  /** Nodes whose sshd allows TCP forwarding (jump hosts); every other node's refuses it. */
+  forwarding?: string[];
+  /** Per node: sshd_config lines added (e.g. `HostCertificate <path>`). */
+  sshdExtra?: (name: string, hostKeyPath: string, host: string) => string[];
 }
 
 /** Why an OpenSSH fleet cannot start here, or undefined when it can. */
@@ -123,8 +129,26 @@ async function waitListening(host: string, child: ChildProcess, stderr: () => st
   throw new Error(`sshd on ${host}:${PORT} did not listen within 20 s: ${stderr()}`);
 }
 
+/** Pids of the direct children of `pid`. */
+function childrenOf(pid: number): number[] {
+  return parentsOf().get(pid) ?? [];
+}
+
 /** Pids of every descendant of `pid`, parents before children. */
 function descendants(pid: number): number[] {
+  const children = parentsOf();
+  const out: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    out.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return out;
+}
+
+/** Every process's children, by parent pid. */
+function parentsOf(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -142,14 +166,7 @@ function descendants(pid: number): number[] {
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
-  const out: number[] = [];
-  const queue = [...(children.get(pid) ?? [])];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    out.push(next);
-    queue.push(...(children.get(next) ?? []));
-  }
-  return out;
+  return children;
 }
 
 function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -210,6 +227,8 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
           'UseDNS no',
           'PrintMotd no',
           'LogLevel ERROR',
+          `AllowTcpForwarding ${options.forwarding?.includes(name) ? 'yes' : 'no'}`,
+          ...(options.sshdExtra?.(name, hostKeyPath, host) ?? []),
           `ForceCommand cd ${dir} && exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"`,
           '',
         ].join('\n'),
@@ -261,6 +280,9 @@ export async function startOpensshFleet(options: OpensshFleetOptions): Promise<O
     dropConnections(node) {
       const below = descendants(pids.get(node)!);
       for (const pid of below) kill(pid);
+    },
+    connections(node) {
+      return childrenOf(pids.get(node)!).length;
     },
     muteConnections(node) {
       for (const pid of descendants(pids.get(node)!)) kill(pid, 'SIGSTOP');

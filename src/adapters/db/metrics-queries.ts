@@ -1,0 +1,34 @@
+// What GET /metrics reads from the database at each scrape: upgrades by state, and the
+// outbox's pending messages (count and oldest age, per platform).
+import { and, count, isNull, min, not, sql } from 'drizzle-orm';
+import type { StoredCounts } from '../metrics/metrics.js';
+import type { Db } from './db.js';
+import { outbox, upgrades } from './schema.js';
+
+export function createStoredCounts(db: Db): StoredCounts {
+  return {
+    async upgradesByState() {
+      return db.select({ state: upgrades.state, count: count() }).from(upgrades).groupBy(upgrades.state);
+    },
+    async outbox(now) {
+      const rows = await db
+        .select({ platform: outbox.platform, count: count(), oldest: min(outbox.createdAt) })
+        .from(outbox)
+        .where(and(isNull(outbox.deliveredAt), not(outbox.superseded)))
+        .groupBy(outbox.platform);
+      return {
+        pending: rows.map((row) => ({
+          platform: row.platform,
+          count: row.count,
+          oldestAgeSeconds: row.oldest ? Math.max(0, (now.getTime() - row.oldest.getTime()) / 1000) : 0,
+        })),
+        dead: [],
+      };
+    },
+  };
+}
+
+/** The readiness probe: one trivial query (the caller bounds its time). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
