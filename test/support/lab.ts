@@ -24,6 +24,8 @@ export interface LabOptions {
   computes?: number;
   strategy?: string;
   concurrency?: number;
+  /** ssh.batchPhases (default: false, or DROVER_TEST_BATCH_PHASES). */
+  batchPhases?: boolean;
   backend?: Backend;
   extra?: string;
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
@@ -55,10 +57,10 @@ export interface Lab {
 }
 
 /**
- * Units batched into one script (the default) unless DROVER_TEST_BATCH_PHASES=false: the engine
- * suites run both ways over real SSH (`npm run test:unbatched`).
+ * ssh.batchPhases as the config's default (false) unless DROVER_TEST_BATCH_PHASES=true: the
+ * engine suites run both ways over real SSH (`npm run test:batched`).
  */
-const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES !== 'false';
+const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES === 'true';
 
 export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
@@ -69,7 +71,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   const phases = Object.entries({ ...fleet.phases, ...options.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
-  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${batchPhases()} }
+  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${options.batchPhases ?? batchPhases()} }
 services:
   keystone:     { roles: [controller], paths: [keystone/] }
   nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
