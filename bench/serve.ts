@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signBody } from '../src/adapters/http/deploy-hook.js';
+import { signDelivery } from '../src/adapters/http/webhook-auth.js';
 import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack.js';
 import { until } from '../test/support/wait.js';
 import { CLI, configYaml, createBenchRepo, unbuilt } from './drover.js';
@@ -124,9 +124,15 @@ async function measureServe(scenario: Scenario, ssh: string): Promise<Outcome> {
 /** Starts an upgrade to `commit` through the webhook and waits until its Slack message says completed. */
 async function deploy(base: string, commit: string, slack: FakeSlack, timeoutMs: number): Promise<void> {
   const body = JSON.stringify({ environment: 'bench', commit });
+  const timestamp = String(Math.floor(Date.now() / 1000));
   const answer = await fetch(`${base}/hooks/deploy`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-drover-signature': signBody(SECRET, body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-drover-timestamp': timestamp,
+      'x-drover-delivery': `bench-${commit}-${timestamp}`,
+      'x-drover-signature': signDelivery(SECRET, timestamp, body),
+    },
     body,
   });
   if (answer.status !== 202)

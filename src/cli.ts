@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
+import { debugStack, oneLine } from './cli/errors-out.js';
 import { EXIT_USAGE, type Io, processIo } from './cli/io.js';
 import { buildProgram } from './cli/program.js';
 import { ConfigError } from './config/errors.js';
@@ -30,7 +31,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-/** What the user sees of an error: the fix for ours (coded errors), the stack for the rest. */
+/** What the user sees of an error: the fix for ours (coded errors), one line for the rest (the stack with LOG_LEVEL=debug). */
 export function report(error: unknown, io: Io): number {
   if (error instanceof UsageError) {
     io.err(`drover: ${error.message}`);
@@ -38,7 +39,11 @@ export function report(error: unknown, io: Io): number {
   }
   if (error instanceof ConfigError) io.err(error.message);
   else if (error instanceof DroverError) io.err(`drover: ${error.message}`);
-  else io.err(`drover: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  else {
+    io.err(`drover: ${oneLine(error)}`);
+    const stack = debugStack(error, io.env);
+    if (stack) io.err(stack);
+  }
   return 1;
 }
 

@@ -47,6 +47,8 @@ export async function act(deps: ActDeps, actor: Actor, request: CommandRequest):
           : {}),
         ...(request.auto ? { auto: true } : {}),
         ...(request.commit ? { commit: request.commit } : {}),
+        ...(request.supersede ? { supersede: true } : {}),
+        ...(request.allowDowngrade ? { allowDowngrade: true } : {}),
       };
       if (request.verb === 'plan') {
         const plan = await upgrades.plan(request.release, options);
@@ -119,6 +121,10 @@ async function everyNodeOf(
   const failure = await deps.store.failure(failureId);
   if (!failure || failure.upgradeId !== upgradeId)
     throw new RefusedError(`upgrade #${upgradeId} has no failure #${failureId}`);
+  if (failure.kind === 'hook') {
+    const snapshot = await deps.upgrades[verb](actor, { upgradeId }, 'hook');
+    return { text: `upgrade #${upgradeId}: ${doing} the failed hook`, snapshot };
+  }
   const done: string[] = [];
   const refused: string[] = [];
   let snapshot: UpgradeSnapshot | undefined;

@@ -3,10 +3,13 @@
 import type { Config } from '../config/schema.js';
 import type { Actor } from '../engine/types.js';
 import type { Role } from './grammar.js';
+import type { Origin } from './origin.js';
 
 export interface ActorContext {
   /** Discord role ids of the member, when the platform gives them. */
   discordRoles?: string[];
+  /** Where a chat command came from (team, channel, DM); absent for the CLI and the console. */
+  origin?: Origin;
 }
 
 /** The console acts as a configured person with an actor id `console:person:<email>`. */

@@ -9,7 +9,9 @@ import type { Actor, Plan } from '../engine/types.js';
 import { DroverError, UsageError } from '../errors.js';
 import { act } from './act.js';
 import { type ActorContext, mayRun } from './auth.js';
-import { type CommandRequest, parseCommand, type Role, VERB_TABLE, type Verb } from './grammar.js';
+import { type CommandRequest, parseCommand, type Role, usageOf, VERB_TABLE, type Verb } from './grammar.js';
+import { checkCommandLine, cleanDeep, cleanText } from './input.js';
+import { originRefusal } from './origin.js';
 
 export interface Reply {
   text: string;
@@ -57,6 +59,8 @@ export interface DispatcherDeps {
   digest?: (environment: string | undefined) => Promise<string>;
   /** Policy steps run, in order, after authorization and before the verb is carried out. */
   policies?: readonly Step[];
+  /** An unexpected error (a bug, the database gone): logged with its stack; the user gets one line. */
+  onError?: (error: unknown) => void;
 }
 
 export interface Dispatcher {
@@ -75,8 +79,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const audited: Step = async (command, next) => {
     const { actor, request } = command;
     const args: Record<string, unknown> = { ...request };
+    // PostgreSQL cannot store NUL: every text of the record is cleaned.
     const record = (outcome: string, upgradeId: number | undefined) =>
-      store.audit({ actor, command: request.verb, args, outcome, upgradeId: upgradeId ?? null });
+      store.audit({
+        actor,
+        command: request.verb,
+        args: asRecord(cleanDeep(args)),
+        outcome: cleanText(outcome),
+        upgradeId: upgradeId ?? null,
+      });
     const asked = 'id' in request ? request.id : undefined;
     let outcome: Outcome;
     try {
@@ -95,6 +106,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return outcome;
   };
 
+  /** Mutating verbs only from the served Slack workspace and the environment's channels (origin.ts). */
+  const placed: Step = async ({ request, context }, next) => {
+    const env = 'env' in request ? request.env : undefined;
+    const misplaced = originRefusal(
+      config,
+      context.origin,
+      { verb: request.verb, env },
+      whoMayRun(request.verb) !== 'anyone',
+    );
+    return misplaced ? refusal(misplaced) : next();
+  };
+
   const authorized: Step = async ({ actor, request, context }, next) => {
     const who = whoMayRun(request.verb);
     if (mayRun(config, actor, who, context)) return next();
@@ -110,7 +133,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { ...acted, ephemeral: acted.ephemeral ?? false, ok: true };
   };
 
-  const chain: readonly Step[] = [audited, authorized, ...(deps.policies ?? [])];
+  const chain: readonly Step[] = [audited, placed, authorized, ...(deps.policies ?? [])];
   const run = (command: Command, index = 0): Promise<Outcome> => {
     const step = chain[index];
     return step ? step(command, () => run(command, index + 1)) : carriedOut(command);
@@ -118,23 +141,41 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     async handle(caller, input, context = {}) {
-      const actor = withPersonName(config, caller);
+      const named = withPersonName(config, caller);
+      const actor = { ...named, id: cleanText(named.id), name: cleanText(named.name) };
       let request: CommandRequest;
       try {
-        request = typeof input === 'string' ? parseCommand(input) : input;
+        if (typeof input === 'string') checkCommandLine(input, usageOf(undefined));
+        request = typeof input === 'string' ? parseCommand(input) : cleanRequest(input);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         // Malformed input changes nothing, but who tried what is still on record.
-        const line = typeof input === 'string' ? input.trim().slice(0, 500) : '';
+        const line = typeof input === 'string' ? cleanText(input.trim().slice(0, 500)) : '';
         const verb =
           line
             .replace(/^\/?upgrade\b/, '')
             .trim()
             .split(/\s+/)[0] || 'usage';
-        await store.audit({ actor, command: verb, args: { line }, outcome: `usage: ${error.message}` });
+        await store.audit({
+          actor,
+          command: verb,
+          args: { line },
+          outcome: cleanText(`usage: ${error.message}`),
+        });
         return { text: error.message, ephemeral: true, ok: false };
       }
-      return run({ actor, request, context });
+      try {
+        return await run({ actor, request, context });
+      } catch (error) {
+        if (error instanceof DroverError || !deps.onError) throw error;
+        // The stack goes to the log (the audit has the error); the user gets one line.
+        deps.onError(error);
+        return {
+          text: `drover failed to ${request.verb}: ${oneLine(error)} (details are in drover's log)`,
+          ephemeral: true,
+          ok: false,
+        };
+      }
     },
     permits(caller, verb, context = {}) {
       const spec = VERB_TABLE.find((entry) => entry.verb === verb);
@@ -154,4 +195,20 @@ export function withPersonName(config: Config, actor: Actor): Actor {
     (p) => (platform === 'slack' && p.slack === id) || (platform === 'discord' && p.discord === id),
   );
   return person?.name ? { ...actor, name: person.name } : actor;
+}
+
+/** A request built by a platform (a button, a thread reply): free text cleaned for the store. */
+function cleanRequest(request: CommandRequest): CommandRequest {
+  return 'note' in request && request.note !== undefined
+    ? { ...request, note: cleanText(request.note) }
+    : request;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').slice(0, 200);
 }

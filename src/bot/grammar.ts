@@ -60,15 +60,15 @@ export const VERB_TABLE: readonly VerbSpec[] = [
   },
   {
     verb: 'retry',
-    args: '<node> [env=E] [id=N]',
+    args: '<node>|hook [env=E] [id=N]',
     who: 'operator',
-    help: 're-run a failed node from its failed phase',
+    help: 're-run a failed node from its failed phase; `retry hook` re-runs the failed hook',
   },
   {
     verb: 'skip',
-    args: '<node> [env=E] [id=N]',
+    args: '<node>|hook [env=E] [id=N]',
     who: 'operator',
-    help: 'leave a failed or pending node out of the upgrade',
+    help: 'leave a failed or pending node out of the upgrade; `skip hook` goes on without the failed hook',
   },
   {
     verb: 'ack',
@@ -110,6 +110,10 @@ export type CommandRequest =
       auto?: boolean;
       /** Deploy exactly this commit (the deploy webhook's pin); the grammar has no word for it. */
       commit?: string;
+      /** A deploy: it supersedes a deploy still running in the environment (no word for it either). */
+      supersede?: boolean;
+      /** With `commit`: deploy it even when older than what the environment runs (the webhook's `allowDowngrade`). */
+      allowDowngrade?: boolean;
     }
   | { verb: 'step' | 'pause' | 'resume' | 'abort' | 'digest'; env?: string; id?: number }
   | { verb: 'status'; env?: string; id?: number }
@@ -156,14 +160,15 @@ export function parseWords(words: readonly string[]): CommandRequest {
   if (verb === 'help') return rest[0] ? { verb, topic: rest[0] } : { verb };
 
   const positional: string[] = [];
-  const raw: Record<string, unknown> = {};
+  // A map, so that `__proto__=…` or `constructor=…` is an unknown option like any other.
+  const raw = new Map<string, unknown>();
   for (const word of rest) {
     const eq = word.indexOf('=');
-    if (eq > 0) raw[word.slice(0, eq)] = word.slice(eq + 1);
-    else if (word === 'auto') raw.auto = true;
+    if (eq > 0) raw.set(word.slice(0, eq), word.slice(eq + 1));
+    else if (word === 'auto') raw.set('auto', true);
     else positional.push(word);
   }
-  const parsed = options.safeParse(raw);
+  const parsed = options.safeParse(Object.fromEntries(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');

@@ -2,6 +2,7 @@
 // transaction as the messages are enqueued, so each event is rendered exactly once, even
 // across restarts; the outbox worker delivers them whenever the platform answers.
 import type { Config } from '../config/schema.js';
+import { own } from '../engine/lookup.js';
 import type { Clock, EngineEvent, Store, UpgradeSnapshot } from '../engine/ports.js';
 import type { OutgoingMessage, Platform } from './model.js';
 import type { Outbox } from './ports.js';
@@ -37,7 +38,7 @@ export function channelsOf(
   environment: string,
   platforms: Platform[],
 ): Array<{ platform: Platform; channel: string }> {
-  const env = config.environments[environment];
+  const env = own(config.environments, environment);
   if (!env) return [];
   return platforms.flatMap((platform): Array<{ platform: Platform; channel: string }> => {
     if (platform === 'console') return [{ platform, channel: environment }];

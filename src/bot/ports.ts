@@ -89,7 +89,7 @@ export interface Outbox {
 
 export interface Dedup {
   /** True the first time (platform, id) is seen; false for a retry of the same event. */
-  firstSeen(platform: Platform, eventId: string, now: Date): Promise<boolean>;
+  firstSeen(platform: Platform | 'webhook', eventId: string, now: Date): Promise<boolean>;
 }
 
 export interface DigestRuns {

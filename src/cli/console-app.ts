@@ -5,6 +5,7 @@ import type { Dispatcher } from '../bot/dispatch.js';
 import { createNotifier } from '../bot/notifier.js';
 import { createOutboxWorker } from '../bot/outbox-worker.js';
 import { isResting } from '../engine/driver.js';
+import { debugStack } from './errors-out.js';
 import { commandDispatcher, digestScheduler, type Runtime } from './runtime.js';
 
 export interface ConsoleApp {
@@ -40,7 +41,15 @@ export async function startConsoleApp(
     owner: runtime.owner,
   });
   const digests = digestScheduler(runtime, ['console']);
-  const dispatcher = commandDispatcher(runtime, (env) => digests.postDigestNow(env));
+  // The user sees one line; the stack goes to the debug log.
+  const dispatcher = commandDispatcher(
+    runtime,
+    (env) => digests.postDigestNow(env),
+    (error) => {
+      const stack = debugStack(error, process.env);
+      if (stack) process.stderr.write(`${stack}\n`);
+    },
+  );
   const abort = new AbortController();
   const serving = runtime.engine.serve(abort.signal);
   const pump = async () => (await notifier.runOnce()) + (await worker.drain());

@@ -1,6 +1,7 @@
 // `drover console [--as PERSON] [--config F]` (console-command.ts): chat with drover in the terminal. Works on a
 // dumb terminal and in a pipe (plain lines, commands echoed) so it can be scripted.
 import { createInterface } from 'node:readline';
+import { linesOf } from '../adapters/console/lines.js';
 import { createConsoleSession, personActor } from '../adapters/console/session.js';
 import { startConsoleApp } from './console-app.js';
 import type { Io } from './io.js';
@@ -38,6 +39,10 @@ export async function runLines(
   session: { prompt: string; handleLine(line: string): Promise<boolean> },
   interactive: boolean,
 ): Promise<void> {
+  if (!interactive) {
+    for await (const line of linesOf(process.stdin)) if (!(await session.handleLine(line))) break;
+    return;
+  }
   const rl = createInterface({
     input: process.stdin,
     output: interactive ? process.stdout : undefined,

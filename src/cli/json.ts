@@ -22,6 +22,12 @@ export function planJson(plan: Plan) {
     })),
     skipped: plan.skipped,
     skew: plan.skew,
+    hooks: (plan.hooks ?? []).map((hook) => ({
+      name: hook.name,
+      service: hook.service,
+      node: hook.node,
+      beforeWave: hook.wave === null ? null : hook.wave + 1,
+    })),
   };
 }
 
@@ -69,6 +75,17 @@ export function statusJson(snapshot: UpgradeSnapshot) {
       versionBefore: unit.versionBefore,
       versionAfter: unit.versionAfter,
       attempts: unit.attempts,
+    })),
+    hooks: snapshot.hooks.map((hook) => ({
+      name: hook.name,
+      service: hook.service,
+      node: hook.node,
+      state: hook.state,
+      exitCode: hook.exitCode,
+      outputTail: hook.outputTail,
+      attempts: hook.attempts,
+      startedAt: hook.startedAt?.toISOString() ?? null,
+      finishedAt: hook.finishedAt?.toISOString() ?? null,
     })),
     failures: snapshot.failures.map((failure) => ({
       id: failure.id,

@@ -136,12 +136,14 @@ export async function openRuntime(
 export function commandDispatcher(
   runtime: Runtime,
   digest?: (environment: string | undefined) => Promise<string>,
+  onError?: (error: unknown) => void,
 ): Dispatcher {
   return createDispatcher({
     upgrades: runtime.engine.upgrades,
     store: runtime.db.store,
     config: runtime.config,
     ...(digest ? { digest } : {}),
+    ...(onError ? { onError } : {}),
   });
 }
 

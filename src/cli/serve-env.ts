@@ -10,6 +10,7 @@ const serveEnv = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
   SLACK_API_URL: z.string().url().optional(),
+  SLACK_TEAM_ID: z.string().min(1).optional(),
   DISCORD_TOKEN: z.string().min(1).optional(),
   DISCORD_APPLICATION_ID: z.string().min(1).optional(),
   DISCORD_API_URL: z.string().url().optional(),

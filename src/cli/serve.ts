@@ -9,6 +9,7 @@ import { createStoredCounts, pingDatabase } from '../adapters/db/metrics-queries
 import { createDiscordBot } from '../adapters/discord/bot.js';
 import { handleDeployHook } from '../adapters/http/deploy-hook.js';
 import { createHttpServer, listen } from '../adapters/http/server.js';
+import { guardedDeploy } from '../adapters/http/webhook-auth.js';
 import { slackLogger } from '../adapters/log/logger.js';
 import type { Metrics } from '../adapters/metrics/metrics.js';
 import { createSlackApp } from '../adapters/slack/app.js';
@@ -93,7 +94,7 @@ export async function startServe(
   );
   let closing = false;
   const dispatcher = refusingWhenClosing(
-    commandDispatcher(runtime, (environment) => digests.postDigestNow(environment)),
+    commandDispatcher(runtime, (environment) => digests.postDigestNow(environment), onError),
     () => closing,
   );
   const workers: OutboxWorker[] = [];
@@ -107,6 +108,7 @@ export async function startServe(
         signingSecret: settings.SLACK_SIGNING_SECRET ?? '',
         apiUrl: settings.SLACK_API_URL,
         appToken: settings.SLACK_APP_TOKEN,
+        teamId: settings.SLACK_TEAM_ID,
         dispatcher,
         outbox: db.outbox,
         dedup: db.dedup,
@@ -186,15 +188,12 @@ export async function startServe(
   const server = createHttpServer({
     slack: slack?.handle,
     deploy: settings.DROVER_WEBHOOK_SECRET
-      ? (rawBody, signature) =>
-          handleDeployHook({
-            rawBody,
-            signature,
-            secret: settings.DROVER_WEBHOOK_SECRET ?? '',
-            dispatcher,
-            commits: runtime.commits,
-            config,
-          })
+      ? guardedDeploy({
+          secret: settings.DROVER_WEBHOOK_SECRET,
+          now: () => clock.now(),
+          firstSeen: (id, now) => db.dedup.firstSeen('webhook', id, now),
+          handle: (rawBody) => handleDeployHook({ rawBody, dispatcher, commits: runtime.commits, config }),
+        })
       : undefined,
     health: () => health.readiness(),
     live: () => health.liveness(),

@@ -1,7 +1,8 @@
 // `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
 // with file:line:column), and with --reach what it points at.
 import { ConfigError } from '../config/errors.js';
-import { configPath, loadConfig } from '../config/load.js';
+import { configPath, dotted, loadConfig } from '../config/load.js';
+import { configWarnings } from '../config/warnings.js';
 import type { CliCommand } from './program.js';
 import { checkReach } from './reach.js';
 import { summarize } from './validate.js';
@@ -29,7 +30,11 @@ export const command: CliCommand = {
           return exit(1);
         }
         const { config, file } = loaded;
-        if (!flags.json) io.out(summarize(config, file));
+        if (!flags.json) {
+          io.out(summarize(config, file));
+          for (const warning of configWarnings(config))
+            io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
+        }
         const problems = flags.reach ? await checkReach(config, io) : [];
         if (flags.json) io.out(JSON.stringify({ file, valid: problems.length === 0, errors: problems }));
         else if (flags.reach && problems.length === 0) io.out('  reach: every file, ref and node answered');

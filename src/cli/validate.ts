@@ -1,5 +1,6 @@
 // `drover validate`: the config's one-screen summary, or every error with its position.
 import type { Config } from '../config/schema.js';
+import { own } from '../engine/lookup.js';
 import { serviceOrder } from '../engine/plan.js';
 
 export function summarize(config: Config, file: string): string {
@@ -20,7 +21,7 @@ export function summarize(config: Config, file: string): string {
     );
   }
   const releases = config.releases.order.map((release) => {
-    const spec = config.releases.named[release]!;
+    const spec = own(config.releases.named, release)!;
     return spec.from ? `${release} (${spec.ref}, from ${spec.from})` : `${release} (${spec.ref})`;
   });
   lines.push(

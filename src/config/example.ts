@@ -16,7 +16,21 @@ ssh:
 services:                              # the unit of work is (service, node)
   keystone:     { roles: [controller], paths: [keystone/] }
   nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
-  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }
+  nova-compute:
+    roles: [compute]
+    after: [nova-api]
+    paths: [nova/compute/]
+    phases:                            # overrides the global templates for this service
+      upgrade: /opt/deploy/bin/upgrade-compute {{commit}}
+      healthRetries: 5                 # nova-compute takes a while to report in
+      healthInterval: 10s
+    hooks:                             # once per upgrade, on one node (the canary)
+      pre: nova-manage db expand       # before nova-compute's first unit
+      post: nova-manage db contract    # after every unit is done, only when it completed
+      rollback: /opt/deploy/bin/rpc-pin compute --release {{from}}   # after \`rollback all\`
+
+hooks:
+  precheck: /opt/deploy/bin/precheck {{node}}   # on every node before the first wave
 
 releases:
   repo: /srv/deploy                    # a local git checkout of the deploy repository
@@ -33,7 +47,9 @@ phases:                                # templates; every {{value}} is shell-quo
   health:   /opt/deploy/bin/health {{service}}
   undrain:  /opt/deploy/bin/undrain {{service}}
   rollback: /opt/deploy/bin/upgrade {{service}} {{fromCommit}}
-  timeouts: { default: 5m, upgrade: 20m }
+  timeouts: { default: 5m, upgrade: 20m, hook: 30m }
+  healthRetries: 0                     # reruns of health until it exits 0, healthInterval apart
+  healthInterval: 5s
 # template values: node, host, service, release, from, ref, commit, fromCommit
 
 strategy:                              # defaults for every environment

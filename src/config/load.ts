@@ -1,16 +1,28 @@
 // The one config module: defaults (in the schema) → file → environment, parsed by zod.
 // Every problem is reported at once, each with file:line:column of the offending key.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { withInventory } from './inventory/load.js';
+import { readConfigFile } from './read.js';
 import { type Config, configSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
 
 export type PathKey = string | number;
+
+const MAX_ALIAS_COUNT = 1000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function firstAlias(text: string, at: (offset: number) => { line: number; col: number }) {
+  const offset = text.search(/(^|[\s[{,:])\*[^\s,\]}]/m);
+  const { line, col } = at(Math.max(0, offset));
+  return { line, column: col };
+}
 
 export interface LoadedConfig {
   config: Config;
@@ -26,7 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flag?: string):
   const file = configPath(env, flag);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readConfigFile(file);
   } catch (cause) {
     throw new ConfigError(
       [
@@ -63,7 +75,25 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const { line, col } = at(range);
     return { line, column: col };
   };
-  const raw = withEnvironment(doc.toJS() ?? {}, env);
+  let js: unknown;
+  try {
+    // Aliases are expanded here: a thousand expansions allow any real file and refuse a
+    // "billion laughs" one long before it could fill memory.
+    js = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (cause) {
+    throw new ConfigError(
+      [
+        {
+          file,
+          ...firstAlias(text, at),
+          path: '',
+          message: `the YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} nodes; write the values out instead`,
+        },
+      ],
+      { cause },
+    );
+  }
+  const raw = withEnvironment(isRecord(js) ? js : {}, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error.issues, file, locate));
   const expanded = expandPaths(parsed.data, env);

@@ -2,17 +2,24 @@
 // config, by example"): add keys, rename none. Every object is strict, so a misspelt key is
 // an error that names it rather than a setting silently ignored.
 import { z } from 'zod';
+import { regexProblem } from './regex-check.js';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** `90s`, `10m`, `0s` → milliseconds. */
+/** The longest delay a Node.js timer takes (2^31−1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** `90s`, `10m`, `0s` → milliseconds, at most MAX_DURATION_MS. */
 export const duration = z
   .string()
   .regex(DURATION, 'expected a duration such as 90s, 10m or 1h')
   .transform((text) => {
     const [, amount, unit] = DURATION.exec(text) ?? [];
     return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  })
+  .refine((ms) => ms <= MAX_DURATION_MS, {
+    message: 'longer than 24d (2^31−1 ms, the longest timer drover can set): use at most 24d',
   });
 
 /** A count of nodes: a whole number, or a percentage of the set it applies to (`25%`). */
@@ -186,29 +193,68 @@ export const releasesSchema = z
 export const PHASES = ['version', 'drain', 'upgrade', 'health', 'undrain', 'rollback'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const phasesSchema = z.strictObject({
-  version: z.string().min(1).describe('prints the release name (or commit sha) the service runs'),
-  drain: z.string().min(1).optional().describe('takes the service out of rotation (optional)'),
-  upgrade: z.string().min(1).describe('deploys {{commit}}'),
-  health: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('exits 0 when the service is healthy; 125 means cannot tell (bisection skips it)'),
-  undrain: z.string().min(1).optional().describe('puts the service back in rotation (optional)'),
-  rollback: z.string().min(1).describe('returns the service to {{fromCommit}}'),
-  timeouts: z
-    .strictObject({
-      default: duration.default(300_000),
-      version: duration.optional(),
-      drain: duration.optional(),
-      upgrade: duration.optional(),
-      health: duration.optional(),
-      undrain: duration.optional(),
-      rollback: duration.optional(),
-    })
-    .default({ default: 300_000 }),
+const template = (meaning: string) => z.string().min(1).describe(meaning);
+
+const timeoutsSchema = z.strictObject({
+  default: duration.default(300_000),
+  version: duration.optional(),
+  drain: duration.optional(),
+  upgrade: duration.optional(),
+  health: duration.optional(),
+  undrain: duration.optional(),
+  rollback: duration.optional(),
+  hook: duration.optional().describe('each run of a hook (default: `default`)'),
 });
+
+const HEALTH_RETRIES =
+  'reruns of `health` until it exits 0, `healthInterval` apart, before the unit fails (default 0)';
+const HEALTH_INTERVAL = 'the wait between two runs of `health` (default 5s)';
+
+export const phasesSchema = z.strictObject({
+  version: template('prints the release name (or commit sha) the service runs'),
+  drain: template('takes the service out of rotation (optional)').optional(),
+  upgrade: template('deploys {{commit}}'),
+  health: template(
+    'exits 0 when the service is healthy; 125 means cannot tell (bisection skips it)',
+  ).optional(),
+  undrain: template('puts the service back in rotation (optional)').optional(),
+  rollback: template('returns the service to {{fromCommit}}'),
+  timeouts: timeoutsSchema.default({ default: 300_000 }),
+  healthRetries: z.number().int().min(0).max(1000).default(0).describe(HEALTH_RETRIES),
+  healthInterval: duration.default(5_000).describe(HEALTH_INTERVAL),
+});
+
+/** A service's own phases: any global template or timeout, replaced for that service only. */
+export const servicePhasesSchema = z.strictObject({
+  version: template('this service’s `version` (default: `phases.version`)').optional(),
+  drain: template('this service’s `drain` (default: `phases.drain`)').optional(),
+  upgrade: template('this service’s `upgrade` (default: `phases.upgrade`)').optional(),
+  health: template('this service’s `health` (default: `phases.health`)').optional(),
+  undrain: template('this service’s `undrain` (default: `phases.undrain`)').optional(),
+  rollback: template('this service’s `rollback` (default: `phases.rollback`)').optional(),
+  timeouts: timeoutsSchema
+    .partial()
+    .optional()
+    .describe('timeouts of this service, key by key (default: `phases.timeouts`)'),
+  healthRetries: z.number().int().min(0).max(1000).optional().describe(HEALTH_RETRIES),
+  healthInterval: duration.optional().describe(HEALTH_INTERVAL),
+});
+export type ServicePhases = z.infer<typeof servicePhasesSchema>;
+
+export const serviceHooksSchema = z.strictObject({
+  pre: template(
+    'runs once, on the service’s canary node, before its first unit (e.g. expand the database schema)',
+  ).optional(),
+  post: template(
+    'runs once, on the same node, after every unit of the upgrade is done, in reverse dependency order; only when the upgrade completed (e.g. contract the schema)',
+  ).optional(),
+  rollback: template(
+    'runs once, on the same node, after `rollback all` rolled back the service’s units',
+  ).optional(),
+});
+
+export const HOOKS = ['precheck', 'pre', 'post', 'rollback'] as const;
+export type HookName = (typeof HOOKS)[number];
 
 export const sshSchema = z.strictObject({
   user: z.string().min(1).describe('login user (a node’s `user` overrides it)'),
@@ -279,17 +325,36 @@ export const configSchema = z.strictObject({
         .array(z.string().min(1))
         .default([])
         .describe('repository paths of the service: commits touching them are suspects'),
+      phases: servicePhasesSchema
+        .optional()
+        .describe('overrides any global phase template (and timeouts) for this service'),
+      hooks: serviceHooksSchema.optional().describe('commands run once per upgrade, on one node'),
     }),
   ),
   releases: releasesSchema,
   phases: phasesSchema,
+  hooks: z
+    .strictObject({
+      precheck: template(
+        'runs on every node of the plan before the first wave; a node where it fails stops the start (nothing is upgraded)',
+      ).optional(),
+    })
+    .default({}),
   strategy: strategySchema.default({}),
   environments: z.record(name, environmentSchema),
   people: z.array(personSchema).default([]),
   operators: chatIds,
   developers: chatIds.default({ slack: [], discord: [], discordRoles: [] }),
   redact: z
-    .array(z.string().min(1))
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((pattern, ctx) => {
+          const problem = regexProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
     .default([])
     .describe(
       'extra regular expressions whose matches are removed from output before it is stored or posted',

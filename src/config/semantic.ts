@@ -1,7 +1,9 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
+import { own } from '../engine/lookup.js';
 import { unknownPlaceholders } from '../engine/template.js';
 import type { PathKey } from './load.js';
+import { cronProblem, timezoneProblem } from './schedule-check.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
 
 export interface SemanticIssue {
@@ -14,12 +16,7 @@ export function semanticIssues(config: Config): SemanticIssue[] {
     ...serviceIssues(config),
     ...releaseIssues(config),
     ...environmentIssues(config),
-    ...PHASES.flatMap((phase) =>
-      unknownPlaceholders(config.phases[phase] ?? '').map((name) => ({
-        path: ['phases', phase],
-        message: `unknown template value {{${name}}} (known: node, host, service, release, from, ref, commit, fromCommit)`,
-      })),
-    ),
+    ...templateIssues(config),
     ...(config.operators.slack.length +
       config.operators.discord.length +
       config.operators.discordRoles.length ===
@@ -32,6 +29,38 @@ export function semanticIssues(config: Config): SemanticIssue[] {
         ]
       : []),
   ];
+}
+
+const KNOWN = 'known: node, host, service, release, from, ref, commit, fromCommit';
+
+/** Every template of the file (global phases, each service's phases and hooks, the precheck) uses known values only. */
+function templateIssues(config: Config): SemanticIssue[] {
+  const templates: Array<{ path: PathKey[]; text: string | undefined }> = [
+    ...PHASES.map((phase) => ({ path: ['phases', phase], text: config.phases[phase] })),
+    { path: ['hooks', 'precheck'], text: config.hooks.precheck },
+  ];
+  for (const [service, spec] of Object.entries(config.services)) {
+    for (const phase of PHASES)
+      templates.push({ path: ['services', service, 'phases', phase], text: spec.phases?.[phase] });
+    for (const hook of ['pre', 'post', 'rollback'] as const)
+      templates.push({ path: ['services', service, 'hooks', hook], text: spec.hooks?.[hook] });
+  }
+  const issues = templates.flatMap(({ path, text }) =>
+    unknownPlaceholders(text ?? '').map((name) => ({
+      path,
+      message: `unknown template value {{${name}}} (${KNOWN})`,
+    })),
+  );
+  if (config.hooks.precheck !== undefined && usesValue(config.hooks.precheck, 'service'))
+    issues.push({
+      path: ['hooks', 'precheck'],
+      message: 'the precheck runs once per node, for no one service: {{service}} has no value there',
+    });
+  return issues;
+}
+
+function usesValue(template: string, value: string): boolean {
+  return new RegExp(`\\{\\{\\s*${value}\\s*\\}\\}`).test(template);
 }
 
 function serviceIssues(config: Config): SemanticIssue[] {
@@ -77,8 +106,8 @@ export function findCycle(services: Config['services']): string[] | undefined {
     if (state.get(service) === 'visiting') return [...stack.slice(stack.indexOf(service)), service];
     state.set(service, 'visiting');
     stack.push(service);
-    for (const dependency of services[service]?.after ?? []) {
-      if (!(dependency in services)) continue;
+    for (const dependency of own(services, service)?.after ?? []) {
+      if (!Object.hasOwn(services, dependency)) continue;
       const cycle = visit(dependency);
       if (cycle) return cycle;
     }
@@ -156,6 +185,12 @@ function environmentIssues(config: Config): SemanticIssue[] {
     });
     if (env.canary !== undefined && !names.has(env.canary)) {
       issues.push({ path: ['environments', envName, 'canary'], message: `unknown node "${env.canary}"` });
+    }
+    if (env.digest) {
+      const zone = timezoneProblem(env.digest.timezone);
+      if (zone) issues.push({ path: ['environments', envName, 'digest', 'timezone'], message: zone });
+      const cron = cronProblem(env.digest.cron, zone ? 'UTC' : env.digest.timezone);
+      if (cron) issues.push({ path: ['environments', envName, 'digest', 'cron'], message: cron });
     }
     const strategy = { ...config.strategy, ...env.strategy };
     if (strategy.kind === 'waves' && !strategy.waves) {

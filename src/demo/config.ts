@@ -13,7 +13,13 @@ export function demoConfig(repo: string, fleet: SimFleet): string {
 ssh: { user: ${fleet.user}, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: 4 }
 services:
   keystone:     { roles: [controller], paths: [keystone/] }
-  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
+  nova-api:
+    roles: [controller]
+    after: [keystone]
+    paths: [nova/api/]
+    hooks:                             # once per upgrade, on nova-api's first node
+      pre: "echo nova-manage db expand: havana columns added, grizzly code still works | tee -a hooks.log"
+      post: "echo nova-manage db contract: grizzly columns dropped | tee -a hooks.log"
   nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }
 releases:
   repo: ${repo}

@@ -52,5 +52,6 @@ export function applyChange(
     waves: patchBy(snapshot.waves, change.waves ?? [], (wave) => wave.index),
     units: patchBy(snapshot.units, change.units ?? [], (unit) => unit.id),
     failures: [...patchBy(snapshot.failures, patches, (failure) => failure.id), ...opened],
+    hooks: patchBy(snapshot.hooks, change.hooks ?? [], (hook) => hook.id),
   };
 }

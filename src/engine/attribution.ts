@@ -8,9 +8,10 @@ import { makeProbe, reconnecting, restore } from './culprit-probe.js';
 import type { Attributor } from './driver.js';
 import { failureFingerprint } from './failures.js';
 import { nodeRefs } from './fleet.js';
+import { own } from './lookup.js';
 import { describeResult } from './observe.js';
 import type { Commits, FailureRecord, NodeRunner, NodeSession, UpgradeSnapshot } from './ports.js';
-import { phaseCommand } from './template.js';
+import { serviceCommand } from './service-phases.js';
 import type { Culprit, Phase } from './types.js';
 
 export interface AttributorDeps {
@@ -23,7 +24,7 @@ export function createAttributor(deps: AttributorDeps): Attributor {
   return {
     async attribute(failure, snapshot, progress) {
       const plan = snapshot.upgrade.plan;
-      const paths = deps.config.services[failure.service]?.paths ?? [];
+      const paths = own(deps.config.services, failure.service)?.paths ?? [];
       if (!plan.commit || !plan.fromCommit)
         return undecided([], paths, 0, 'the release has no resolved commit range');
       // The commits this node actually received: from the one it ran to the one deployed.
@@ -31,9 +32,17 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const commits = await deps.commits.range(start, plan.commit);
       if (commits.length === 1)
         return culpritOf(commits[0]!, 'commit', 0, 'the step deployed this one commit');
+      if (failure.phase === 'hook')
+        return undecided(
+          commits,
+          paths,
+          0,
+          'a hook failure is not bisected: the suspects touch the service’s paths',
+        );
       if (failure.phase === 'rollback' || failure.phase === 'version' || failure.phase === 'drain') {
         return undecided(commits, paths, 0, `a ${failure.phase} failure is not bisected`);
       }
+      const failing = failure.phase;
       const node = probeNode(deps.config, snapshot, failure);
       let session: NodeSession;
       try {
@@ -42,8 +51,9 @@ export function createAttributor(deps: AttributorDeps): Attributor {
         return undecided(commits, paths, 0, `cannot bisect: ${(error as Error).message}`);
       }
       const command = (phase: Phase, sha: string) =>
-        phaseCommand(
+        serviceCommand(
           deps.config,
+          failure.service,
           phase,
           templateValues(deps.config, plan, { service: failure.service, node: node.ref.name }, node.ref, sha),
         );
@@ -51,14 +61,14 @@ export function createAttributor(deps: AttributorDeps): Attributor {
       const { probe, recheck } = makeProbe({
         session,
         upgradeCommand,
-        phaseCommand: (sha) => command(failure.phase, sha),
+        phaseCommand: (sha) => command(failing, sha),
         fingerprintOf: (result) => {
           const output = [result.stdoutTail, result.stderrTail].filter(Boolean).join('\n');
           return failureFingerprint({ node: node.ref.name, service: failure.service }, node.ref.host, {
             kind: 'phase',
-            phase: failure.phase,
+            phase: failing,
             exitCode: result.exitCode,
-            text: describeResult(failure.phase, result),
+            text: describeResult(failing, result),
             output,
           });
         },
@@ -99,9 +109,9 @@ function ranBefore(snapshot: UpgradeSnapshot, failure: FailureRecord, fromCommit
 
 /** The failed node, or the environment's canary when it runs the failing service too. */
 function probeNode(config: Config, snapshot: UpgradeSnapshot, failure: FailureRecord) {
-  const env = config.environments[snapshot.upgrade.environment]!;
+  const env = own(config.environments, snapshot.upgrade.environment)!;
   const nodes = nodeRefs(config, snapshot.upgrade.environment);
-  const roles = config.services[failure.service]?.roles ?? [];
+  const roles = own(config.services, failure.service)?.roles ?? [];
   const canary = env.canary ? nodes.get(env.canary) : undefined;
   const ref = canary?.roles.some((role) => roles.includes(role)) ? canary : nodes.get(failure.nodes[0]!)!;
   return { ref };

@@ -1,7 +1,8 @@
 // The commands a unit runs: config templates rendered with the unit's values.
 import type { Config } from '../config/schema.js';
+import { own } from './lookup.js';
 import type { Command, UnitRecord } from './ports.js';
-import { phaseCommand } from './template.js';
+import { serviceCommand } from './service-phases.js';
 import type { NodeRef, Phase, Plan } from './types.js';
 
 /** The template values of a unit: every one of them is shell-quoted when rendered. */
@@ -12,7 +13,7 @@ export function templateValues(
   node: NodeRef,
   commit?: string,
 ): Record<string, string> {
-  const release = config.releases.named[plan.release];
+  const release = own(config.releases.named, plan.release);
   return {
     node: node.name,
     host: node.host,
@@ -21,12 +22,13 @@ export function templateValues(
     from: plan.from ?? '',
     ref: release?.ref ?? plan.release,
     commit: commit ?? plan.commit ?? release?.ref ?? plan.release,
-    fromCommit: plan.fromCommit ?? (plan.from ? (config.releases.named[plan.from]?.ref ?? plan.from) : ''),
+    fromCommit:
+      plan.fromCommit ?? (plan.from ? (own(config.releases.named, plan.from)?.ref ?? plan.from) : ''),
   };
 }
 
-/** The command of a phase for a unit, rendered from the plan it runs under now. */
+/** The command of a phase for a unit (its service's own template, else the global one), from the plan it runs under now. */
 export function commandFor(config: Config) {
   return (phase: Phase, unit: UnitRecord, node: NodeRef, plan: Plan): Command | undefined =>
-    phaseCommand(config, phase, templateValues(config, plan, unit, node));
+    serviceCommand(config, unit.service, phase, templateValues(config, plan, unit, node));
 }

@@ -1,8 +1,16 @@
 // The rollout's decisions: a pure function of the stored state, what this process observed,
 // and the time. The driver (driver.ts) performs what it returns and nothing else.
 import type { DecideContext } from './context.js';
-import { type Dispatch, dispatchable, stuckReason } from './dispatch.js';
+import { type Dispatch, dependencyOf, dispatchable, stuckReason } from './dispatch.js';
 import { Draft } from './draft.js';
+import {
+  applyHookResults,
+  failedHook,
+  holdOnFailedHook,
+  orphanHooks,
+  postHooksGate,
+  preHookGate,
+} from './hook-steps.js';
 import { giveUp } from './interrupted.js';
 import { applyObservations, type Observations, resolveRecoveredFailures } from './observe.js';
 import type { Change, UnitRecord, UpgradeSnapshot } from './ports.js';
@@ -16,6 +24,8 @@ export type { Observations, UnitOutcome } from './observe.js';
 export interface Decision {
   change: Change | null;
   dispatch: Dispatch[];
+  /** Hook runs to start (ids). */
+  hooks: number[];
   /** When to decide again even if nothing happens (a soak ending). */
   wakeAt: Date | null;
 }
@@ -31,8 +41,10 @@ export function decide(
 ): Decision {
   const draft = new Draft(snapshot);
   applyObservations(draft, observations, context, now);
+  applyHookResults(draft, observations.hookResults ?? []);
   resolveRecoveredFailures(draft);
   const dispatch: Dispatch[] = [];
+  const hooks: number[] = [];
   let wakeAt: Date | null = null;
 
   if (draft.state === 'planned') {
@@ -41,15 +53,20 @@ export function decide(
       data: {},
     });
   }
-  if (['running', 'paused', 'rolling_back'].includes(draft.state))
+  if (['running', 'paused', 'rolling_back'].includes(draft.state)) {
     dispatch.push(...orphans(draft, observations, context, now));
+    orphanHooks(draft, observations.hooksInFlight ?? new Set(), now, hooks);
+  }
+  const hookFailed = failedHook(draft);
+  if (hookFailed) holdOnFailedHook(draft, hookFailed);
   if (draft.state === 'running' || draft.state === 'paused')
     dispatch.push(...dispatchable(draft, retried(draft), context, now));
   if (draft.state === 'paused') maybeGoOn(draft, context);
-  if (draft.state === 'running') wakeAt = advance(draft, context, now, dispatch);
-  if (draft.state === 'rolling_back') rollBack(draft, observations, context, now, dispatch);
+  if (draft.state === 'running')
+    wakeAt = advance(draft, context, now, dispatch, hooks, observations.busyNodes ?? new Set());
+  if (draft.state === 'rolling_back') rollBack(draft, observations, context, now, dispatch, hooks);
 
-  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, wakeAt };
+  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, hooks, wakeAt };
 }
 
 /** Units an operator retried (pending units that ran before), in any wave. */
@@ -93,6 +110,32 @@ function maybeGoOn(draft: Draft, context: DecideContext): void {
 }
 
 /** Units stored as running that no one here runs: a previous process died, or the connection dropped. */
+/**
+ * The units whose service's `pre` hook is done or skipped. A service's pre hook starts once one
+ * of its units could start (its prerequisites done): right before its first unit.
+ */
+function afterPreHooks(
+  draft: Draft,
+  units: UnitRecord[],
+  context: DecideContext,
+  now: Date,
+  hooks: number[],
+): UnitRecord[] {
+  const open = new Set<string>();
+  for (const service of new Set(units.map((unit) => unit.service))) {
+    const ready = units.some(
+      (unit) =>
+        unit.service === service &&
+        unit.state === 'pending' &&
+        dependencyOf(draft, unit, context) === 'ready',
+    );
+    const pre = draft.hooks.find((hook) => hook.name === 'pre' && hook.service === service);
+    if (!pre || ['done', 'skipped'].includes(pre.state)) open.add(service);
+    else if (ready && preHookGate(draft, service, now, hooks) === 'open') open.add(service);
+  }
+  return units.filter((unit) => open.has(unit.service));
+}
+
 function orphans(draft: Draft, observations: Observations, context: DecideContext, now: Date): Dispatch[] {
   const found: Dispatch[] = [];
   for (const unit of draft.units.values()) {
@@ -109,10 +152,12 @@ function orphans(draft: Draft, observations: Observations, context: DecideContex
   return found;
 }
 
-function finish(draft: Draft): void {
+/** Ends the upgrade once every unit finished: `post` hooks first, and only when every unit is done. */
+function finish(draft: Draft, now: Date, hooks: number[]): void {
   const units = [...draft.units.values()];
   const failed = units.filter((unit) => unit.state === 'failed' || unit.state === 'skipped');
   if (failed.length === 0) {
+    if (postHooksGate(draft, now, hooks) !== 'open') return;
     draft.setUpgrade(
       'completed',
       draft.waves.length === 0
@@ -123,20 +168,30 @@ function finish(draft: Draft): void {
     return;
   }
   const list = failed.map((unit) => `${unit.service} on ${unit.node} ${unit.state}`);
+  const post = draft.hooks.some((hook) => hook.name === 'post')
+    ? '; post hooks not run (they run only when every unit is done)'
+    : '';
   draft.setUpgrade(
     'completed_with_failures',
-    `every unit finished; ${failed.length} of ${units.length} did not upgrade: ${list.join(', ')}`,
+    `every unit finished; ${failed.length} of ${units.length} did not upgrade: ${list.join(', ')}${post}`,
     { type: 'upgrade.completed', data: { failures: failed.length } },
   );
 }
 
-function advance(draft: Draft, context: DecideContext, now: Date, dispatch: Dispatch[]): Date | null {
+function advance(
+  draft: Draft,
+  context: DecideContext,
+  now: Date,
+  dispatch: Dispatch[],
+  hooks: number[],
+  busyNodes: ReadonlySet<string>,
+): Date | null {
   const plan = draft.snapshot.upgrade.plan;
   for (let guard = 0; guard <= draft.waves.length; guard += 1) {
     const wave = draft.waves[draft.currentWave];
     if (!wave) {
       const busy = [...draft.units.values()].some((u) => u.state === 'running' || u.state === 'pending');
-      if (!busy) finish(draft);
+      if (!busy) finish(draft, now, hooks);
       return null;
     }
     if (wave.state === 'pending') {
@@ -163,8 +218,10 @@ function advance(draft: Draft, context: DecideContext, now: Date, dispatch: Disp
       );
       return null;
     }
-    dispatch.push(...dispatchable(draft, units, context, now));
+    const free = units.filter((unit) => !busyNodes.has(unit.node));
+    dispatch.push(...dispatchable(draft, afterPreHooks(draft, free, context, now, hooks), context, now));
     if (units.some((unit) => unit.state === 'running')) return null;
+    if (draft.hooks.some((hook) => hook.state === 'running')) return null;
     const stuck = stuckReason(draft, units, context);
     if (stuck) {
       draft.setUpgrade(

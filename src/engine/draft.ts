@@ -4,13 +4,15 @@ import type {
   Change,
   FailurePatch,
   FailureRecord,
+  HookPatch,
+  HookRecord,
   NewEvent,
   NewFailure,
   UnitRecord,
   UpgradeSnapshot,
   WaveRecord,
 } from './ports.js';
-import { checkedUnit, checkedUpgrade, checkedWave } from './transitions.js';
+import { checkedHook, checkedUnit, checkedUpgrade, checkedWave } from './transitions.js';
 import type { PauseCause, UnitState, UpgradeState, WaveState } from './types.js';
 
 type UnitPatch = NonNullable<Change['units']>[number];
@@ -20,11 +22,13 @@ export class Draft {
   readonly units = new Map<number, UnitRecord>();
   readonly waves: WaveRecord[];
   readonly failures: FailureRecord[];
+  readonly hooks: HookRecord[];
   state: UpgradeState;
   currentWave: number;
   private readonly unitPatches = new Map<number, UnitPatch>();
   private readonly wavePatches = new Map<number, WavePatch>();
   private readonly failurePatches = new Map<number, FailurePatch>();
+  private readonly hookPatches = new Map<number, HookPatch>();
   readonly newFailures: NewFailure[] = [];
   private upgradePatch: Change['upgrade'] = undefined;
   private readonly versions: NonNullable<Change['versions']> = [];
@@ -34,6 +38,7 @@ export class Draft {
     for (const unit of snapshot.units) this.units.set(unit.id, { ...unit });
     this.waves = snapshot.waves.map((wave) => ({ ...wave }));
     this.failures = snapshot.failures.map((failure) => ({ ...failure, nodes: [...failure.nodes] }));
+    this.hooks = snapshot.hooks.map((hook) => ({ ...hook }));
     this.state = snapshot.upgrade.state;
     this.currentWave = snapshot.upgrade.currentWave;
   }
@@ -79,6 +84,15 @@ export class Draft {
     return unit;
   }
 
+  setHook(id: number, patch: Omit<HookPatch, 'id'>): HookRecord {
+    const hook = this.hooks.find((h) => h.id === id)!;
+    if (patch.state !== undefined)
+      checkedHook(`${hook.name} hook of ${hook.service ?? 'every node'}`, hook.state, patch.state);
+    Object.assign(hook, patch);
+    this.hookPatches.set(id, { ...this.hookPatches.get(id), ...patch, id });
+    return hook;
+  }
+
   patchFailure(id: number, patch: Omit<FailurePatch, 'id'>): void {
     const failure = this.failures.find((f) => f.id === id)!;
     Object.assign(failure, patch);
@@ -107,6 +121,7 @@ export class Draft {
       this.unitPatches.size === 0 &&
       this.wavePatches.size === 0 &&
       this.failurePatches.size === 0 &&
+      this.hookPatches.size === 0 &&
       this.newFailures.length === 0 &&
       this.versions.length === 0 &&
       this.events.length === 0
@@ -119,6 +134,7 @@ export class Draft {
       waves: [...this.wavePatches.values()],
       units: [...this.unitPatches.values()],
       failures: [...this.newFailures, ...this.failurePatches.values()],
+      hooks: [...this.hookPatches.values()],
       versions: this.versions,
       events: this.events,
     };

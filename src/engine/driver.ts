@@ -9,11 +9,20 @@ import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Logger } from './log.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, NewEvent, Store, UpgradeSnapshot, VersionGate } from './ports.js';
+import type {
+  Clock,
+  FailureRecord,
+  HookRecord,
+  NewEvent,
+  Store,
+  UpgradeSnapshot,
+  VersionGate,
+} from './ports.js';
+import type { HookOutcome } from './run-hook.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
-import { attributable, type Culprit, type NodeRef } from './types.js';
+import { attributable, type Culprit, type NodeRef, type Plan } from './types.js';
 
 export interface Attributor {
   attribute(
@@ -33,6 +42,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'gate' |
   classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
   /** The version gate of a batched unit's script (absent: phases are never batched). */
   gate?: (snapshot: UpgradeSnapshot, service: string) => Promise<VersionGate>;
+  /** Runs a hook of the upgrade on its node (absent: hooks count as done without running). */
+  runHook?: (hook: HookRecord, node: NodeRef, plan: Plan) => Promise<HookOutcome>;
   leaseMs?: number;
   pollMs?: number;
   /** Whether a lease owner is a process known to have died (on this host). */
@@ -55,9 +66,10 @@ const BATCH_MS = 20;
 /** Nothing will happen without an operator: finished, paused, or waiting for `step`, with every failure attributed. */
 export function isResting(snapshot: UpgradeSnapshot): boolean {
   const { state } = snapshot.upgrade;
-  const busy = snapshot.units.some(
-    (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
-  );
+  const busy =
+    snapshot.units.some(
+      (unit) => unit.state === 'running' || (unit.state === 'rolling_back' && unit.phase === 'rollback'),
+    ) || snapshot.hooks.some((hook) => hook.state === 'running');
   const attributing = snapshot.failures.some(
     (failure) => failure.culprit === null && attributable(failure.kind),
   );
@@ -80,6 +92,10 @@ export async function drive(
   let attributing = 0;
   let results: UnitOutcome[] = [];
   let culprits: Observations['culprits'] = [];
+  const hooksInFlight = new Map<number, Promise<void>>();
+  /** A deploy waits for the units a superseded deploy still runs; once none is left, none comes. */
+  let othersBusy = true;
+  let hookResults: HookOutcome[] = [];
   let wake: () => void = () => undefined;
   const woken = () => wake();
   let leaseCheckedAt = 0;
@@ -146,9 +162,10 @@ export async function drive(
         continue;
       }
       const tenure = epoch;
-      const batch = { results, culprits };
+      const batch = { results, culprits, hookResults };
       results = [];
       culprits = [];
+      hookResults = [];
       // Shutting down (the signal aborted): phases in flight finish and are recorded, nothing
       // new starts here; units left marked running are resumed by whoever takes the lease.
       const draining = signal?.aborted === true;
@@ -158,7 +175,21 @@ export async function drive(
         ...elsewhere,
         ...(draining ? runningUnits(snapshot) : []),
       ]);
-      const decision = decide(snapshot, { inFlight: running, ...batch }, deps.context, now);
+      let busyNodes: Set<string> | undefined;
+      if (
+        othersBusy &&
+        snapshot.upgrade.plan.pinned &&
+        ['planned', 'running'].includes(snapshot.upgrade.state)
+      ) {
+        busyNodes = await deps.store.busyNodes(snapshot.upgrade.environment, upgradeId, now);
+        othersBusy = busyNodes.size > 0;
+      }
+      const observed = {
+        inFlight: running,
+        hooksInFlight: new Set(hooksInFlight.keys()),
+        ...(busyNodes ? { busyNodes } : {}),
+      };
+      const decision = decide(snapshot, { ...observed, ...batch }, deps.context, now);
       if (decision.change) {
         const sent = deps.clock.now();
         const { ok, failureIds, leaseLost } = await deps.store.commit(
@@ -175,6 +206,7 @@ export async function drive(
         if (!ok) {
           results = [...batch.results, ...results];
           culprits = [...batch.culprits, ...culprits];
+          hookResults = [...batch.hookResults, ...hookResults];
           kept = undefined;
           continue;
         }
@@ -196,6 +228,10 @@ export async function drive(
             classify: (version) => deps.classify(fresh, unit.service, version),
             gate: gate && (() => gate(fresh, unit.service)),
             mayDispatch: mayDispatch(tenure),
+            announce: async (event) => {
+              const lease = { owner: deps.owner, epoch: tenure, now: deps.clock.now(), ttlMs: leaseMs };
+              await deps.store.commit(upgradeId, null, { events: [event] }, lease);
+            },
           },
         ).then(
           (outcome) => {
@@ -215,6 +251,28 @@ export async function drive(
           }),
         );
       }
+      for (const hookId of draining ? [] : decision.hooks) {
+        const hook = fresh.hooks.find((h) => h.id === hookId)!;
+        const node = deps.nodes.get(hook.node)!;
+        const ran = deps.runHook
+          ? deps.runHook(hook, node, fresh.upgrade.plan)
+          : Promise.resolve({ hookId, ok: true, result: null, finishedAt: deps.clock.now() });
+        const task = ran.then(
+          (outcome) => {
+            hookResults.push(outcome);
+          },
+          (error: unknown) => {
+            hookResults.push({ hookId, ok: false, result: errorResult(error), finishedAt: deps.clock.now() });
+          },
+        );
+        hooksInFlight.set(
+          hookId,
+          task.finally(() => {
+            hooksInFlight.delete(hookId);
+            woken();
+          }),
+        );
+      }
       for (const failure of fresh.failures) {
         if (draining || failure.culprit !== null || !attributable(failure.kind) || attributed.has(failure.id))
           continue;
@@ -226,15 +284,11 @@ export async function drive(
           woken();
         });
       }
-      if (
-        decision.change ||
-        (!draining && decision.dispatch.length > 0) ||
-        results.length > 0 ||
-        culprits.length > 0
-      )
-        continue;
-      if (inFlight.size === 0 && attributing === 0 && stop(fresh, until, signal))
-        return (await deps.store.load(upgradeId)) ?? fresh;
+      const news = results.length > 0 || culprits.length > 0 || hookResults.length > 0;
+      const started = !draining && (decision.dispatch.length > 0 || decision.hooks.length > 0);
+      if (decision.change || started || news) continue;
+      const idle = inFlight.size === 0 && hooksInFlight.size === 0 && attributing === 0;
+      if (idle && stop(fresh, until, signal)) return (await deps.store.load(upgradeId)) ?? fresh;
       const sleepMs = decision.wakeAt
         ? Math.max(0, Math.min(pollMs, decision.wakeAt.getTime() - now.getTime()))
         : pollMs;
@@ -252,7 +306,7 @@ export async function drive(
       }
     }
   } finally {
-    await Promise.allSettled(inFlight.values());
+    await Promise.allSettled([...inFlight.values(), ...hooksInFlight.values()]);
     if (epoch !== undefined) await deps.store.releaseLease(upgradeId, deps.owner);
   }
 }

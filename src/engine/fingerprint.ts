@@ -18,7 +18,7 @@ export function normalizeOutput(output: string, node: string, host: string): str
 
 export function fingerprint(input: {
   service: string;
-  phase: Phase;
+  phase: Phase | 'hook';
   exitCode: number | null;
   output: string;
   node: string;

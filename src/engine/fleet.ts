@@ -2,6 +2,7 @@
 // roles, availability limits, the dependency graph, and each unit's rendered commands.
 import type { Config } from '../config/schema.js';
 import type { DecideContext } from './context.js';
+import { own } from './lookup.js';
 import { availabilityKeys, unavailableLimits } from './plan.js';
 import type { UpgradeSnapshot, VersionGate } from './ports.js';
 import { classifyVersion, type VersionClass, versionGate } from './skew.js';
@@ -14,7 +15,7 @@ export interface Fleet {
 
 /** The environment's nodes as the engine addresses them: user and port resolved. */
 export function nodeRefs(config: Config, environment: string): Map<string, NodeRef> {
-  const env = config.environments[environment];
+  const env = own(config.environments, environment);
   if (!env) throw new Error(`unknown environment "${environment}"`);
   const nodes = new Map<string, NodeRef>();
   for (const node of env.nodes) {
@@ -37,7 +38,7 @@ export function nodeRefs(config: Config, environment: string): Map<string, NodeR
 
 export function fleetOf(config: Config, environment: string, plan: Plan): Fleet {
   const nodes = nodeRefs(config, environment);
-  const env = config.environments[environment]!;
+  const env = own(config.environments, environment)!;
   return {
     nodes,
     context: {

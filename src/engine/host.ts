@@ -6,9 +6,11 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { fleetOf, type RangeSource, versionClassifier, versionGates } from './fleet.js';
+import { fleetOf, nodeRefs, type RangeSource, versionClassifier, versionGates } from './fleet.js';
 import type { Logger } from './log.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
+import { runHook, runPrechecks } from './run-hook.js';
+import { phasesOf } from './service-phases.js';
 import { backoff } from './supervise.js';
 import { createUpgrades, type RefResolver } from './upgrades.js';
 
@@ -85,6 +87,18 @@ export function createEngine(deps: EngineDeps): Engine {
         clock: deps.clock,
         owner: deps.owner,
         nodes: fleet.nodes,
+        health: (service) => {
+          const phases = phasesOf(deps.config, service);
+          return { retries: phases.healthRetries, intervalMs: phases.healthIntervalMs };
+        },
+        sleep: (ms) => deps.clock.sleep(ms),
+        runHook: (hook, node, plan) =>
+          runHook(hook, node, plan, {
+            config: deps.config,
+            runner: deps.runner,
+            store: deps.store,
+            now: () => deps.clock.now(),
+          }),
         context: fleet.context,
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
@@ -128,6 +142,12 @@ export function createEngine(deps: EngineDeps): Engine {
     clock: deps.clock,
     refs: deps.refs,
     kick: startServing,
+    prechecks: (plan) =>
+      runPrechecks(plan, nodeRefs(deps.config, plan.environment), {
+        config: deps.config,
+        runner: deps.runner,
+        now: () => deps.clock.now(),
+      }),
   });
 
   return {

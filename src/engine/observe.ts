@@ -1,9 +1,11 @@
 // What a decision learns from this process: finished units and found culprits. Turned into
 // unit states, versions, failures grouped by fingerprint, and the events chat renders.
+
 import type { DecideContext } from './context.js';
 import type { Draft } from './draft.js';
 import { openFailure } from './failures.js';
 import { DROPPED } from './interrupted.js';
+import type { HookOutcome } from './run-hook.js';
 import type { Culprit, FailureKind, Phase, PhaseResult } from './types.js';
 
 export interface UnitOutcome {
@@ -26,6 +28,11 @@ export interface Observations {
   inFlight: ReadonlySet<number>;
   results: UnitOutcome[];
   culprits: Array<{ failureId: number; culprit: Culprit }>;
+  /** Hook runs this process is running right now, and those that finished. */
+  hooksInFlight?: ReadonlySet<number>;
+  hookResults?: HookOutcome[];
+  /** Nodes another upgrade of the environment still runs a unit on (a superseded deploy's). */
+  busyNodes?: ReadonlySet<string>;
 }
 
 export const NO_OBSERVATIONS: Observations = { inFlight: new Set(), results: [], culprits: [] };
@@ -130,7 +137,8 @@ export function applyObservations(
 /** A failure whose every node has since succeeded (retry), been skipped or rolled back is resolved. */
 export function resolveRecoveredFailures(draft: Draft): void {
   for (const failure of draft.failures) {
-    if (failure.state === 'resolved') continue;
+    // A hook's failure is resolved by its hook (retried and passed, or skipped): hook-steps.ts.
+    if (failure.state === 'resolved' || failure.kind === 'hook') continue;
     const recovered = failure.nodes.every((node) =>
       [...draft.units.values()].some(
         (unit) =>

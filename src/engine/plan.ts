@@ -3,6 +3,8 @@ import type { Config, NodeConfig } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import type { StartOptions } from './api.js';
 import { availabilityKey, groupByLabel, groupName } from './by-label.js';
+import { planHooks } from './hooks.js';
+import { own } from './lookup.js';
 import { naturalCompare, naturalSort } from './natural.js';
 import { checkSkew, isTarget } from './skew.js';
 import { cumulativeWaves, resolveCount, resolveLimit, resolveStrategy } from './strategy.js';
@@ -25,16 +27,16 @@ export function environmentOf(config: Config, name: string | undefined): string 
     if (names.length === 1) return names[0]!;
     throw new PlanRefusedError(`say which environment: env=${names.join('|')}`);
   }
-  if (!(name in config.environments))
+  if (!Object.hasOwn(config.environments, name))
     throw new PlanRefusedError(`unknown environment "${name}" (known: ${names.join(', ')})`);
   return name;
 }
 
 export function makePlan(input: PlanInput): Plan {
   const { config, environment, release } = input;
-  const env = config.environments[environment];
+  const env = own(config.environments, environment);
   if (!env) throw new PlanRefusedError(`unknown environment "${environment}"`);
-  const spec = config.releases.named[release];
+  const spec = own(config.releases.named, release);
   if (!spec)
     throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
   const from = spec.from ?? previousRelease(config.releases.order, release);
@@ -72,6 +74,7 @@ export function makePlan(input: PlanInput): Plan {
     commit: input.commit,
     fromCommit: input.fromCommit,
   });
+  const waves = planWaves(strategy, order, pending, config, env.nodes, env.canary);
   return {
     environment,
     release,
@@ -81,10 +84,11 @@ export function makePlan(input: PlanInput): Plan {
     pinned,
     strategy,
     order,
-    waves: planWaves(strategy, order, pending, config, env.nodes, env.canary),
+    waves,
     skipped,
     skew,
     notes: planNotes(strategy, env),
+    hooks: planHooks(config, environment, order, waves),
   };
 }
 
@@ -121,7 +125,7 @@ function previousRelease(order: string[], release: string): string | undefined {
 export function serviceOrder(config: Config, nodes: NodeConfig[]): string[] {
   const roles = new Set(nodes.flatMap((node) => node.roles));
   const present = Object.keys(config.services)
-    .filter((service) => config.services[service]!.roles.some((role) => roles.has(role)))
+    .filter((service) => own(config.services, service)!.roles.some((role) => roles.has(role)))
     .sort();
   const order: string[] = [];
   const placed = new Set<string>();
@@ -129,7 +133,7 @@ export function serviceOrder(config: Config, nodes: NodeConfig[]): string[] {
     const ready = present.find(
       (service) =>
         !placed.has(service) &&
-        config.services[service]!.after.every((dep) => placed.has(dep) || !present.includes(dep)),
+        own(config.services, service)!.after.every((dep) => placed.has(dep) || !present.includes(dep)),
     );
     if (!ready) throw new PlanRefusedError('the services’ after: graph has a cycle');
     order.push(ready);
@@ -144,7 +148,7 @@ function nodesOf(
   nodes: NodeConfig[],
   canary: string | undefined,
 ): NodeConfig[] {
-  const roles = config.services[service]!.roles;
+  const roles = own(config.services, service)!.roles;
   const mine = nodes
     .filter((node) => node.roles.some((role) => roles.includes(role)))
     .sort((a, b) => naturalCompare(a.name, b.name));
@@ -163,7 +167,7 @@ function planWaves(
 ): PlannedWave[] {
   const waves: PlannedWave[] = [];
   const after = (service: string) => {
-    const deps = config.services[service]!.after;
+    const deps = own(config.services, service)!.after;
     return deps.length > 0 ? `after ${deps.join(', ')}` : 'no dependencies';
   };
   const by = strategy.by;

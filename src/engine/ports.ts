@@ -5,6 +5,8 @@ import type {
   Culprit,
   FailureKind,
   FailureState,
+  HookName,
+  HookState,
   NodeRef,
   PauseCause,
   Phase,
@@ -27,7 +29,8 @@ export interface Clock {
 
 /** A rendered command: built from a config template, every value shell-quoted. */
 export interface Command {
-  phase: Phase;
+  /** The phase it runs, or `hook` for a hook (precheck, pre, post, rollback). */
+  phase: Phase | 'hook';
   text: string;
   timeoutMs: number;
 }
@@ -47,10 +50,13 @@ export interface VersionGate {
 
 /** A unit's phases sent as one script: `version` (with its gate), then `phases` in order. */
 export interface Batch {
-  version?: Command | undefined;
+  version?: PhaseCommand | undefined;
   gate?: VersionGate | undefined;
-  phases: Command[];
+  phases: PhaseCommand[];
 }
+
+/** A command of one of a unit's phases (not a hook). */
+export type PhaseCommand = Command & { phase: Phase };
 
 export interface BatchStep {
   phase: Phase;
@@ -137,7 +143,8 @@ export interface FailureRecord {
   fingerprint: string;
   kind: FailureKind;
   service: string;
-  phase: Phase;
+  /** The failing phase, or `hook` for a failure of kind `hook`. */
+  phase: Phase | 'hook';
   exitCode: number | null;
   nodes: string[];
   outputTail: string;
@@ -150,11 +157,31 @@ export interface FailureRecord {
   createdAt: Date;
 }
 
+/** One hook of an upgrade on its node: what it did, like a unit's phase. */
+export interface HookRecord {
+  id: number;
+  upgradeId: number;
+  name: HookName;
+  service: string | null;
+  node: string;
+  state: HookState;
+  exitCode: number | null;
+  outputTail: string;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type NewHookRun = Omit<HookRecord, 'id' | 'upgradeId'>;
+export type HookPatch = Partial<Omit<HookRecord, 'upgradeId' | 'name' | 'service' | 'node'>> & { id: number };
+
 export interface UpgradeSnapshot {
   upgrade: UpgradeRecord;
   waves: WaveRecord[];
   units: UnitRecord[];
   failures: FailureRecord[];
+  /** In running order: prechecks, then each pre hook, post hooks, rollback hooks. */
+  hooks: HookRecord[];
 }
 
 export type EngineEventType =
@@ -176,6 +203,10 @@ export type EngineEventType =
   | 'failure.acked'
   | 'failure.resolved'
   | 'bisect.progress'
+  | 'upgrade.superseded'
+  | 'hook.started'
+  | 'hook.finished'
+  | 'health.retry'
   | 'command';
 
 export interface EngineEvent {
@@ -204,6 +235,8 @@ export interface Change {
   >;
   /** New failures (no id), or changes to existing ones (by id). */
   failures?: Array<NewFailure | FailurePatch>;
+  /** Changes to the upgrade's hook runs (by id). */
+  hooks?: HookPatch[];
   /** Observed versions, kept per environment as the fleet's version map. */
   versions?: Array<{ node: string; service: string; version: string }>;
   events: NewEvent[];
@@ -227,6 +260,8 @@ export interface NewUpgrade {
   plan: Plan;
   startedBy: string;
   reason: string;
+  /** Its hook runs; default: one pending run per hook of the plan. Prechecks that ran come done. */
+  hooks?: NewHookRun[];
 }
 
 export interface AuditEntry {
@@ -256,6 +291,8 @@ export interface Store {
   revision(upgradeId: number): Promise<number | undefined>;
   /** Upgrades in an active state, optionally of one environment. */
   active(environment?: string): Promise<UpgradeRecord[]>;
+  /** Nodes running a unit of another upgrade of the environment whose driver holds its lease. */
+  busyNodes(environment: string, exceptUpgradeId: number, now: Date): Promise<Set<string>>;
   /** The newest upgrades, newest first. */
   recent(limit: number, environment?: string): Promise<UpgradeRecord[]>;
   /**

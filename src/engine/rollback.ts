@@ -4,6 +4,7 @@
 import { type DecideContext, dependentsOf } from './context.js';
 import { type Dispatch, fullRoles, isActive, markDown, unavailableByRole } from './dispatch.js';
 import type { Draft } from './draft.js';
+import { rollbackHookGate } from './hook-steps.js';
 import type { Observations } from './observe.js';
 import type { UnitRecord } from './ports.js';
 import type { Phase } from './types.js';
@@ -19,6 +20,7 @@ export function rollBack(
   context: DecideContext,
   now: Date,
   dispatch: Dispatch[],
+  hooks: number[] = [],
 ): void {
   const inScope = new Set(
     draft.waves.filter((wave) => wave.state === 'rolled_back').map((wave) => wave.index),
@@ -37,10 +39,23 @@ export function rollBack(
   const queued = scoped
     .filter((unit) => unit.state === 'rolling_back' && unit.phase === null)
     .sort((a, b) => b.wave - a.wave || (b.startedSeq ?? 0) - (a.startedSeq ?? 0));
+  // `rollback all` runs each service's rollback hook once its units are rolled back, before
+  // the services it comes after roll back theirs.
+  const everyWave = draft.waves.length > 0 && draft.waves.every((wave) => wave.state === 'rolled_back');
+  const hookHeld = new Set<string>();
+  if (everyWave) {
+    for (const hook of draft.hooks.filter((h) => h.name === 'rollback' && h.service !== null)) {
+      const service = hook.service!;
+      const own = scoped.some((unit) => unit.service === service && unfinished(unit));
+      const later = [...dependentsOf(service, context)].some((other) => hookHeld.has(other));
+      if (own || later || rollbackHookGate(draft, service, now, hooks) !== 'open') hookHeld.add(service);
+    }
+  }
   for (const unit of queued) {
     if (capacity <= 0) break;
     const dependents = dependentsOf(unit.service, context);
     if (scoped.some((other) => dependents.has(other.service) && unfinished(other))) continue;
+    if ([...dependents].some((other) => hookHeld.has(other))) continue;
     const newer = scoped.some(
       (other) => other.service === unit.service && other.wave > unit.wave && unfinished(other),
     );
@@ -51,7 +66,7 @@ export function rollBack(
     capacity -= 1;
     dispatch.push({ unitId: unit.id, kind: 'rollback', resume: false, fromPhase: 'rollback' });
   }
-  if (scoped.some(unfinished) || observations.inFlight.size > 0) return;
+  if (scoped.some(unfinished) || observations.inFlight.size > 0 || hookHeld.size > 0) return;
   const broken = scoped.filter((unit) => unit.state === 'rollback_failed');
   if (broken.length > 0) {
     draft.setUpgrade('failed', `rollback failed on ${broken.map((unit) => unit.node).join(', ')}`, {

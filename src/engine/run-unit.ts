@@ -3,12 +3,15 @@
 // running another release is not touched (skew), and a unit resumed after a crash never runs
 // `upgrade` again once its node reports the target. Unreachable nodes fail as infrastructure.
 import type { Dispatch } from './dispatch.js';
-import type { UnitOutcome } from './observe.js';
+import { type HealthPolicy, type HealthTry, waitForHealth } from './health.js';
+import { describeResult, type UnitOutcome } from './observe.js';
 import type {
   BatchResult,
   Command,
+  NewEvent,
   NodeRunner,
   NodeSession,
+  PhaseCommand,
   Store,
   UnitRecord,
   VersionGate,
@@ -40,11 +43,12 @@ export interface UnitDeps {
    * → undrain) instead of one exec per phase.
    */
   gate?: (() => Promise<VersionGate>) | undefined;
-  /**
-   * A phase the engine must run on its own exec (health with retries, decided between runs):
-   * the script stops before it, and it and the phases after it run one exec each.
-   */
-  unbatched?: (phase: Phase, unit: UnitRecord) => boolean;
+  /** Stores an event for chat while the unit runs (a health run when there are several). */
+  announce?: (event: NewEvent) => Promise<void>;
+  /** `health`'s retries and interval for a service (absent: one run). */
+  health?: (service: string) => HealthPolicy;
+  /** Waits between two runs of `health` (the engine's clock). */
+  sleep?: (ms: number) => Promise<void>;
   /** False once this process cannot prove it holds the upgrade's lease: no further phase starts. */
   mayDispatch?: () => boolean;
 }
@@ -73,6 +77,17 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   const runPhase = async (session: NodeSession, phase: Phase): Promise<PhaseResult | undefined> => {
     const command = deps.command(phase, job.unit, job.node, job.plan);
     if (!command) return undefined;
+    const policy = phase === 'health' ? deps.health?.(job.unit.service) : undefined;
+    if (!policy || policy.retries === 0) return runOnce(session, phase, command);
+    const { result } = await waitForHealth(
+      () => runOnce(session, phase, command),
+      policy,
+      deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      (attempt) => tellHealthTry(job, deps, attempt, policy),
+    );
+    return result;
+  };
+  const runOnce = async (session: NodeSession, phase: Phase, command: Command): Promise<PhaseResult> => {
     if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
     let result: PhaseResult;
     try {
@@ -101,12 +116,17 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   /** The unit as one script, when the runner and the engine both can; undefined otherwise. */
   const runBatch = async (session: NodeSession): Promise<BatchResult | undefined> => {
     if (!session.runBatch || !deps.gate) return undefined;
-    const command = (phase: Phase) => deps.command(phase, job.unit, job.node, job.plan);
+    const command = (phase: Phase): PhaseCommand | undefined => {
+      const found = deps.command(phase, job.unit, job.node, job.plan);
+      return found && { ...found, phase };
+    };
     const version = command('version');
-    const cut = UPGRADE_PHASES.findIndex((phase) => deps.unbatched?.(phase, job.unit));
+    // Health with retries is decided between its runs: the script stops before it.
+    const retried = (deps.health?.(job.unit.service).retries ?? 0) > 0;
+    const cut = retried ? UPGRADE_PHASES.indexOf('health') : -1;
     const phases = UPGRADE_PHASES.slice(0, cut < 0 ? undefined : cut)
       .map(command)
-      .filter((c): c is Command => c !== undefined);
+      .filter((c): c is PhaseCommand => c !== undefined);
     const gate = version ? await deps.gate() : undefined;
     if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
     try {
@@ -213,6 +233,28 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     await session.close().catch(() => undefined);
     await Promise.all(records);
   }
+}
+
+/** A thread line for a health run when health takes more than one: `health 3/6 …`. */
+async function tellHealthTry(job: UnitJob, deps: UnitDeps, attempt: HealthTry, policy: HealthPolicy) {
+  const { result } = attempt;
+  const outcome = result.interrupted ? describeResult('health', result) : `exit ${result.exitCode}`;
+  // A lost thread line must not fail the unit: the health run itself is recorded as a phase.
+  await deps
+    .announce?.({
+      type: 'health.retry',
+      data: {
+        unitId: job.unit.id,
+        node: job.unit.node,
+        service: job.unit.service,
+        attempt: attempt.attempt,
+        of: attempt.of,
+        passed: attempt.passed,
+        outcome,
+        intervalMs: policy.intervalMs,
+      },
+    })
+    .catch(() => undefined);
 }
 
 /** A phase that never ran: the error stands in for its output. */

@@ -2,6 +2,7 @@
 // services more than `maxSkew` releases apart while it runs.
 import type { Config } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
+import { own } from './lookup.js';
 import type { VersionGate } from './ports.js';
 import type { Plan } from './types.js';
 
@@ -21,7 +22,7 @@ export function releaseOf(version: string, names: VersionNames): string | undefi
   if (names.config.releases.order.includes(trimmed)) return trimmed;
   if (sameCommit(trimmed, names.commit)) return names.release;
   if (sameCommit(trimmed, names.fromCommit))
-    return names.from ?? names.config.releases.named[names.release]?.from;
+    return names.from ?? own(names.config.releases.named, names.release)?.from;
   return undefined;
 }
 
@@ -50,7 +51,7 @@ export function classifyVersion(
   if (isTarget(version, names)) return { at: 'target' };
   const trimmed = version.trim();
   const release = releaseOf(trimmed, names);
-  const from = names.from ?? names.config.releases.named[names.release]?.from;
+  const from = names.from ?? own(names.config.releases.named, names.release)?.from;
   if (release !== undefined && (release === from || release === names.release)) return { at: 'from' };
   if (trimmed.length >= 7 && [...range].some((sha) => sha.startsWith(trimmed))) return { at: 'from' };
   const order = names.config.releases.order;
@@ -79,20 +80,21 @@ export function checkSkew(input: SkewInput): Plan['skew'] {
   const { config, release, from } = input;
   const rank = (name: string) => config.releases.order.indexOf(name);
   const target = rank(release);
-  const env = config.environments[input.environment]!;
+  const env = own(config.environments, input.environment)!;
   const problems: string[] = [];
   const skew: Plan['skew'] = [];
   let lowest: { rank: number; who: string } | undefined;
   for (const service of input.order) {
-    const roles = config.services[service]!.roles;
-    const before: Record<string, number> = {};
-    const after: Record<string, number> = {};
+    const roles = own(config.services, service)!.roles;
+    // Versions are what nodes print: counted in maps, so `constructor` or `__proto__` is a name.
+    const before = new Map<string, number>();
+    const after = new Map<string, number>();
     for (const node of env.nodes.filter((n) => n.roles.some((role) => roles.includes(role)))) {
       const reported = input.versions.get(node.name)?.get(service);
       // No record: shown as `unknown`, never assumed to be `from` (the version probe decides).
       const current = reported === undefined ? 'unknown' : (releaseOf(reported, input) ?? reported);
-      before[current] = (before[current] ?? 0) + 1;
-      after[release] = (after[release] ?? 0) + 1;
+      before.set(current, (before.get(current) ?? 0) + 1);
+      after.set(release, (after.get(release) ?? 0) + 1);
       const at = rank(current);
       if (at < 0) continue;
       if (at > target) problems.push(`${service} on ${node.name} runs ${current}, newer than ${release}`);
@@ -103,7 +105,7 @@ export function checkSkew(input: SkewInput): Plan['skew'] {
       }
       if (!lowest || at < lowest.rank) lowest = { rank: at, who: `${service} on ${node.name} (${current})` };
     }
-    skew.push({ service, before, after });
+    skew.push({ service, before: Object.fromEntries(before), after: Object.fromEntries(after) });
   }
   if (problems.length > 0)
     throw new PlanRefusedError(

@@ -2,6 +2,7 @@
 import type { Config, Count } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import type { StartOptions } from './api.js';
+import { own } from './lookup.js';
 import type { StrategyOptions } from './types.js';
 
 /** Resolves `N` or `N%` of `total`, percentages rounded up. */
@@ -19,7 +20,7 @@ export function resolveLimit(count: Count, total: number): number {
 const DEFAULT_WAVES: Count[] = [1, '10%', '50%', '100%'];
 
 export function resolveStrategy(config: Config, environment: string, options: StartOptions): StrategyOptions {
-  const env = config.environments[environment];
+  const env = own(config.environments, environment);
   const merged = { ...config.strategy, ...env?.strategy };
   const kind = options.strategy ?? merged.kind ?? 'rolling';
   const batch = options.batch ?? merged.batch ?? 1;

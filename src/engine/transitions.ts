@@ -1,12 +1,20 @@
 // The legal transitions of upgrades, waves and units. Every state change the engine decides
 // passes through `checked…`: an illegal one is an error, never a silent no-op.
 import { IllegalTransitionError } from '../errors.js';
-import type { UnitState, UpgradeState, WaveState } from './types.js';
+import type { HookState, UnitState, UpgradeState, WaveState } from './types.js';
 
 export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> = {
-  planned: ['running', 'aborted'],
-  running: ['paused', 'completed', 'completed_with_failures', 'failed', 'rolling_back', 'aborted'],
-  paused: ['running', 'rolling_back', 'aborted', 'failed'],
+  planned: ['running', 'aborted', 'superseded'],
+  running: [
+    'paused',
+    'completed',
+    'completed_with_failures',
+    'failed',
+    'rolling_back',
+    'aborted',
+    'superseded',
+  ],
+  paused: ['running', 'rolling_back', 'aborted', 'failed', 'superseded'],
   rolling_back: ['rolled_back', 'failed'],
   completed: ['rolling_back'],
   /** `retry <node>` takes it back to running. */
@@ -14,6 +22,7 @@ export const UPGRADE_TRANSITIONS: Record<UpgradeState, readonly UpgradeState[]> 
   failed: ['rolling_back'],
   rolled_back: [],
   aborted: [],
+  superseded: [],
 };
 
 export const WAVE_TRANSITIONS: Record<WaveState, readonly WaveState[]> = {
@@ -38,6 +47,15 @@ export const UNIT_TRANSITIONS: Record<UnitState, readonly UnitState[]> = {
   rollback_failed: ['rolling_back'],
 };
 
+export const HOOK_TRANSITIONS: Record<HookState, readonly HookState[]> = {
+  pending: ['running', 'skipped'],
+  /** running → pending: interrupted (its process died), run again. */
+  running: ['done', 'failed', 'pending'],
+  done: [],
+  failed: ['pending', 'skipped'],
+  skipped: [],
+};
+
 export function canTransition<S extends string>(table: Record<S, readonly S[]>, from: S, to: S): boolean {
   return from === to || table[from].includes(to);
 }
@@ -54,10 +72,14 @@ export const checkedWave = (index: number, from: WaveState, to: WaveState) =>
 export const checkedUnit = (name: string, from: UnitState, to: UnitState) =>
   checked(UNIT_TRANSITIONS, `unit ${name}`, from, to);
 
+export const checkedHook = (name: string, from: HookState, to: HookState) =>
+  checked(HOOK_TRANSITIONS, name, from, to);
+
 export const TERMINAL_UPGRADE: readonly UpgradeState[] = [
   'completed',
   'completed_with_failures',
   'failed',
   'rolled_back',
   'aborted',
+  'superseded',
 ];

@@ -8,9 +8,9 @@
 //   failure   one or more units that failed the same way (same fingerprint), with its
 //             offending commit (the culprit) and an ack state.
 //   event     a fact the engine stored with a state change; chat renders events.
-import type { Count, Phase, StrategyKind } from '../config/schema.js';
+import type { Count, HookName, Phase, StrategyKind } from '../config/schema.js';
 
-export type { Phase, StrategyKind };
+export type { HookName, Phase, StrategyKind };
 
 export const UPGRADE_STATES = [
   'planned',
@@ -23,11 +23,14 @@ export const UPGRADE_STATES = [
   'rolling_back',
   'rolled_back',
   'aborted',
+  /** A deploy replaced by a newer deploy of the same environment: it dispatches nothing more. */
+  'superseded',
 ] as const;
 export type UpgradeState = (typeof UPGRADE_STATES)[number];
 /** Why a paused upgrade is paused: failures beyond maxFailures (it goes on by itself once retries
- * or skips clear them), or an operator (it waits for `resume`). */
-export type PauseCause = 'failures' | 'operator';
+ * or skips clear them), an operator (it waits for `resume`), or a failed hook (it waits for
+ * `retry hook` or `skip hook`). */
+export type PauseCause = 'failures' | 'operator' | 'hook';
 export const ACTIVE_UPGRADE_STATES: readonly UpgradeState[] = [
   'planned',
   'running',
@@ -148,6 +151,26 @@ export interface Plan {
   skew: Array<{ service: string; before: Record<string, number>; after: Record<string, number> }>;
   /** Lines `plan` shows besides the waves: where nodes came from, how `strategy.by` groups them. */
   notes?: string[];
+  /** The hooks it runs, in their order (absent from plans stored before hooks existed). */
+  hooks?: PlannedHook[];
+}
+
+/**
+ * A hook: a command run once, on one node. `precheck` on every node before the first wave;
+ * a service's `pre` before its first unit, `post` after every unit of the upgrade is done,
+ * `rollback` after `rollback all` rolled its units back.
+ *   pending → running → done | failed; failed → pending (`retry hook`) | skipped (`skip hook`).
+ */
+export const HOOK_STATES = ['pending', 'running', 'done', 'failed', 'skipped'] as const;
+export type HookState = (typeof HOOK_STATES)[number];
+
+export interface PlannedHook {
+  name: HookName;
+  /** null for the precheck, which belongs to no service. */
+  service: string | null;
+  node: string;
+  /** For `pre`: the wave whose units of the service wait for it. */
+  wave: number | null;
 }
 
 export interface Culprit {

@@ -1,16 +1,21 @@
 // The engine's API (api.ts) over the store: plans, starts, and verbs that are decided purely
 // (verbs.ts) and committed at the revision they were decided on.
 import type { Config } from '../config/schema.js';
-import { NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
+import { ActiveUpgradeExistsError, NotFoundError, PlanRefusedError, RefusedError } from '../errors.js';
 import type { StartOptions, Target, Upgrades } from './api.js';
+import { initialHookRuns } from './hooks.js';
+import { own } from './lookup.js';
 import { environmentOf, makePlan } from './plan.js';
-import type { Clock, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import type { Clock, NewHookRun, Store, UpgradeRecord, UpgradeSnapshot } from './ports.js';
+import { checkProvenance } from './provenance.js';
 import type { Actor, Plan } from './types.js';
 import { applyVerb, type VerbRequest } from './verbs.js';
 
 /** Resolves release refs to commits (the deploy repository). */
 export interface RefResolver {
   resolve(ref: string): Promise<string>;
+  /** Whether `sha` is reachable from `ref` (checks a pinned commit's provenance when given). */
+  contains?(ref: string, sha: string): Promise<boolean>;
 }
 
 export interface UpgradesDeps {
@@ -21,6 +26,8 @@ export interface UpgradesDeps {
   refs?: RefResolver | undefined;
   /** Called after a change that the driving process should act on. */
   kick?: (upgradeId: number) => void;
+  /** Runs the plan's prechecks on its nodes (absent: prechecks cannot run here, and a plan with some is refused). */
+  prechecks?: (plan: Plan) => Promise<NewHookRun[]>;
 }
 
 export function createUpgrades(deps: UpgradesDeps): Upgrades {
@@ -29,7 +36,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
 
   async function plan(release: string, options: StartOptions): Promise<Plan> {
     const environment = environmentOf(config, options.environment);
-    const spec = config.releases.named[release];
+    const spec = own(config.releases.named, release);
     if (!spec)
       throw new PlanRefusedError(`unknown release "${release}" (known: ${config.releases.order.join(', ')})`);
     const from = spec.from ?? config.releases.order[config.releases.order.indexOf(release) - 1];
@@ -44,9 +51,24 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
       }
     };
     const commit = options.commit ? await resolve(options.commit) : await resolve(spec.ref);
-    const fromRef = from ? config.releases.named[from]?.ref : undefined;
+    const fromRef = from ? own(config.releases.named, from)?.ref : undefined;
     const fromCommit = fromRef ? await resolve(fromRef) : undefined;
     const versions = await store.versions(environment);
+    if (options.commit && commit && deps.refs?.contains) {
+      const git = {
+        resolve: deps.refs.resolve.bind(deps.refs),
+        contains: deps.refs.contains.bind(deps.refs),
+      };
+      const running = [...versions.values()].flatMap((services) => [...services.values()]);
+      await checkProvenance(git, {
+        config,
+        release,
+        ref: spec.ref,
+        commit,
+        running,
+        allowDowngrade: options.allowDowngrade === true,
+      });
+    }
     return makePlan({ config, environment, release, options, versions, commit, fromCommit });
   }
 
@@ -76,7 +98,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const snapshot = await store.load(record.id);
       if (!snapshot) throw new NotFoundError(`no upgrade #${record.id}`);
-      const requireAck = config.environments[snapshot.upgrade.environment]?.requireAck ?? false;
+      const requireAck = own(config.environments, snapshot.upgrade.environment)?.requireAck ?? false;
       const change = applyVerb(snapshot, request, actor, clock.now(), requireAck);
       const { ok } = await store.commit(record.id, snapshot.upgrade.revision, change);
       if (ok) {
@@ -91,6 +113,20 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     plan,
     async start(actor, release, options) {
       const planned = await plan(release, options);
+      const hooks = initialHookRuns(planned);
+      const [holder] = await store.active(planned.environment);
+      const replaced = holder && options.supersede && holder.plan.pinned ? holder : undefined;
+      if (hooks.some((hook) => hook.name === 'precheck')) {
+        if (holder && !replaced) throw new ActiveUpgradeExistsError(planned.environment, holder.id);
+        if (!deps.prechecks) throw new PlanRefusedError('the prechecks cannot run in this process');
+        const ran = await deps.prechecks(planned);
+        refuseFailedPrechecks(ran);
+        hooks.splice(0, ran.length, ...ran);
+      }
+      if (replaced) {
+        const by = `the deploy of ${(planned.commit ?? '').slice(0, 7)} by ${actor.name}`;
+        await act(actor, { upgradeId: replaced.id }, { verb: 'supersede', by });
+      }
       const snapshot = await store.createUpgrade(
         {
           environment: planned.environment,
@@ -98,6 +134,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
           plan: planned,
           startedBy: actor.name,
           reason: `started by ${actor.name}`,
+          hooks,
         },
         { type: 'command', data: { verb: 'start', actor: actor.id, name: actor.name } },
       );
@@ -122,7 +159,7 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
     rollback: (actor, target, scope) => act(actor, target, { verb: 'rollback', scope }),
     async retry(actor, target, node) {
       const record = await find(target, true);
-      const spec = config.releases.named[record.release];
+      const spec = own(config.releases.named, record.release);
       // A release branch that moved since the start (a fixing commit) is deployed by the retry;
       // an upgrade started for one given commit stays on it.
       const follows = spec && deps.refs && record.plan.commit && !record.plan.pinned;
@@ -139,6 +176,19 @@ export function createUpgrades(deps: UpgradesDeps): Upgrades {
       return act(actor, target, { verb: 'ack', failureId, note });
     },
   };
+}
+
+/** A precheck that failed on any node starts nothing: the refusal names the nodes and their output. */
+function refuseFailedPrechecks(ran: NewHookRun[]): void {
+  const failed = ran.filter((run) => run.state !== 'done');
+  if (failed.length === 0) return;
+  const lines = failed.map((run) => {
+    const tail = run.outputTail.trim().split('\n').slice(-3).join(' | ').slice(-300);
+    return `  ${run.node}${run.exitCode === null ? '' : ` (exit ${run.exitCode})`}: ${tail || 'no output'}`;
+  });
+  throw new PlanRefusedError(
+    `precheck failed on ${failed.length} of ${ran.length} node(s): ${failed.map((run) => run.node).join(', ')}; nothing started\n${lines.join('\n')}`,
+  );
 }
 
 async function loadAll(store: Store, ids: number[]): Promise<UpgradeSnapshot[]> {

@@ -3,6 +3,9 @@
 // acts on state that moved under it.
 import { RefusedError } from '../errors.js';
 import { Draft } from './draft.js';
+import { failedHook, VERBS_FOR_HOOK } from './hook-steps.js';
+import { hookVerb } from './hook-verbs.js';
+import { hookLabel } from './hooks.js';
 import type { Change, UpgradeSnapshot } from './ports.js';
 import { resolveLimit } from './strategy.js';
 import { TERMINAL_UPGRADE } from './transitions.js';
@@ -16,8 +19,14 @@ export type VerbRequest =
   | { verb: 'rollback'; scope: 'wave' | 'all' }
   /** `commit`: the release's ref now; when it moved (a fixing commit), the retry deploys it. */
   | { verb: 'retry'; node: string; commit?: string | undefined }
+  /** `node: 'hook'`: the failed hook rather than a node. */
   | { verb: 'skip'; node: string }
+  /** A newer deploy of the environment replaces this one. */
+  | { verb: 'supersede'; by: string }
   | { verb: 'ack'; failureId: number | undefined; note: string | undefined };
+
+/** `retry hook` / `skip hook`: the word in place of a node name. */
+export const HOOK = 'hook';
 
 export function applyVerb(
   snapshot: UpgradeSnapshot,
@@ -55,6 +64,8 @@ export function applyVerb(
       break;
     case 'resume': {
       if (draft.state !== 'paused') throw new RefusedError(`upgrade #${id} is ${draft.state}, not paused`);
+      const hook = failedHook(draft);
+      if (hook) throw new RefusedError(`resume refused: the ${hookLabel(hook)} failed; ${VERBS_FOR_HOOK}`);
       const holding = failFastHolding(draft);
       if (holding) throw new RefusedError(`resume refused: ${holding}; retry or skip the node, or roll back`);
       draft.setUpgrade('running', `resumed by ${who}`, {
@@ -63,6 +74,14 @@ export function applyVerb(
       });
       break;
     }
+    case 'supersede':
+      if (!['planned', 'running', 'paused'].includes(draft.state))
+        throw new RefusedError(`upgrade #${id} is ${draft.state}: nothing to supersede`);
+      draft.setUpgrade('superseded', `superseded by ${request.by}; it dispatches nothing more`, {
+        type: 'upgrade.superseded',
+        data: { actor: actor.id },
+      });
+      break;
     case 'abort':
       if (TERMINAL_UPGRADE.includes(draft.state))
         throw new RefusedError(`upgrade #${id} is already ${draft.state}`);
@@ -95,6 +114,10 @@ export function applyVerb(
     }
     case 'retry':
     case 'skip': {
+      if (request.node === HOOK) {
+        hookVerb(draft, request.verb, who, now, event(`${request.verb} hook`));
+        break;
+      }
       if (!['running', 'paused', 'completed_with_failures'].includes(draft.state))
         throw new RefusedError(`upgrade #${id} is ${draft.state}: nothing to ${request.verb}`);
       const states = request.verb === 'retry' ? ['failed'] : ['failed', 'pending'];

@@ -130,6 +130,7 @@ function snapshotOf(n: number): UpgradeSnapshot {
     ],
     units: nodes.map(unit),
     failures: [failure],
+    hooks: [],
   };
 }
 

@@ -142,6 +142,7 @@ const snapshot = (
     unit(4, 'cmp-3', 'pending'),
   ],
   failures,
+  hooks: [],
 });
 
 const text = (message: unknown) => JSON.stringify(message);

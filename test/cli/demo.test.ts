@@ -41,6 +41,13 @@ describe('drover demo', () => {
     expect(out).toContain('only operators may rollback');
     expect(out).toContain('acknowledged by Alice: mine: async I/O needs libvirt 1.2; pushing a fix');
     expect(out).toMatch(/State: completed — all \d+ waves done/);
+    // nova's schema: expanded before nova-api's first unit, contracted once every unit is done.
+    expect(out).toMatch(/hook +nova-api +ctl-1 +pre of nova-api/);
+    const expand = out.indexOf('pre hook of nova-api on ctl-1: done — nova-manage db expand');
+    const contract = out.indexOf('post hook of nova-api on ctl-1: done — nova-manage db contract');
+    expect(expand).toBeGreaterThan(0);
+    expect(contract).toBeGreaterThan(out.indexOf('failed health (exit 1)'));
+    expect(expand).toBeLessThan(contract);
     expect(out).toMatch(
       /── done in [\d.]+s: completed, the failure attributed to [0-9a-f]{7} by Alice Liddell/,
     );

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '../../src/adapters/http/deploy-hook.js';
 import { createMetrics } from '../../src/adapters/metrics/metrics.js';
 import { readServeEnv, type Serving, startServe } from '../../src/cli/serve.js';
 import { silentLogger } from '../../src/engine/log.js';
@@ -11,6 +10,7 @@ import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-sla
 import { type Lab, OPS, startLab } from '../support/lab.js';
 import { parsePrometheus, total } from '../support/prometheus.js';
 import { until } from '../support/wait.js';
+import { deliveryHeaders } from '../support/webhook.js';
 
 const SECRET = 'slack-secret';
 const HOOK = 'hook-secret';
@@ -211,24 +211,21 @@ describe('drover serve', () => {
     });
 
     it('POST /hooks/deploy: a bad signature is 401, bad input 400 with the reason, nothing started', async () => {
-      const post = (body: string, signature?: string) =>
+      const post = (body: string, secret?: string) =>
         fetch(`${base()}/hooks/deploy`, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(signature ? { 'x-drover-signature': signature } : {}),
-          },
+          headers: secret ? deliveryHeaders(secret, body) : { 'content-type': 'application/json' },
           body,
         });
       const body = JSON.stringify({ environment: 'lab', commit: lab.repo.grizzly });
       expect((await post(body)).status).toBe(401);
-      expect((await post(body, signBody('wrong', body))).status).toBe(401);
+      expect((await post(body, 'wrong')).status).toBe(401);
       const unknownEnv = JSON.stringify({ environment: 'prod', commit: lab.repo.grizzly });
-      const answer = await post(unknownEnv, signBody(HOOK, unknownEnv));
+      const answer = await post(unknownEnv, HOOK);
       expect(answer.status).toBe(400);
       expect(await answer.json()).toEqual({ error: 'unknown environment "prod"' });
       const unknownCommit = JSON.stringify({ environment: 'lab', commit: 'deadbeefdeadbeef' });
-      const missing = await post(unknownCommit, signBody(HOOK, unknownCommit));
+      const missing = await post(unknownCommit, HOOK);
       expect(missing.status).toBe(400);
       expect(((await missing.json()) as { error: string }).error).toMatch(/^unknown commit deadbeefdeadbeef/);
       expect((await serving.runtime.db.store.recent(10)).map((u) => u.id)).toEqual([1]);
@@ -246,7 +243,7 @@ describe('drover serve', () => {
       const body = JSON.stringify({ environment: 'lab', commit });
       const answer = await fetch(`${base()}/hooks/deploy`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-drover-signature': signBody(HOOK, body) },
+        headers: deliveryHeaders(HOOK, body),
         body,
       });
       expect(answer.status).toBe(202);

@@ -121,7 +121,8 @@ describe('the engine under random fleets and interleavings', () => {
     );
     // Every terminal state is reachable (over enough sequences).
     if (RUNS >= 200)
-      for (const state of TERMINAL_UPGRADE)
+      // `superseded` takes a second deploy of the environment: test/engine/supersede.test.ts.
+      for (const state of TERMINAL_UPGRADE.filter((state) => state !== 'superseded'))
         expect(reached, `${state} reached in ${RUNS} runs`).toContain(state);
   }, 600_000);
 });

@@ -254,15 +254,17 @@ export function slackClient(eventsUrl: string, signingSecret: string, responseBa
     return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
   };
   return {
+    /** Any body, signed (with `secret`, at `timestamp`) as Slack signs. */
+    send,
     command(
       user: string,
       text: string,
-      options: { channel?: string; secret?: string; timestamp?: number } = {},
+      options: { channel?: string; secret?: string; timestamp?: number; team?: string } = {},
     ) {
       responses += 1;
       const form = new URLSearchParams({
         token: 'legacy',
-        team_id: 'T1',
+        team_id: options.team ?? 'T1',
         channel_id: options.channel ?? 'C0LAB',
         user_id: user,
         user_name: user.toLowerCase(),

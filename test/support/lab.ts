@@ -28,6 +28,8 @@ export interface LabOptions {
   batchPhases?: boolean;
   backend?: Backend;
   extra?: string;
+  /** The `services:` block's entries, replacing keystone → nova-api → nova-compute. */
+  services?: string;
   attributor?: (lab: Omit<Lab, 'engine' | 'close'>) => Attributor;
   /** Builds the deploy repository (default: the demo's). */
   repo?: (path: string) => Promise<LabRepo>;
@@ -62,6 +64,10 @@ export interface Lab {
  */
 const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES === 'true';
 
+const DEFAULT_SERVICES = `  keystone:     { roles: [controller], paths: [keystone/] }
+  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
+  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }`;
+
 export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: LabOptions): string {
   const controllers = options.controllers ?? 2;
   const nodes = fleet.nodes.map(
@@ -73,9 +79,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   );
   return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${options.batchPhases ?? batchPhases()} }
 services:
-  keystone:     { roles: [controller], paths: [keystone/] }
-  nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
-  nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }
+${options.services ?? DEFAULT_SERVICES}
 releases:
   repo: ${repo.path}
   order: [grizzly, havana]

@@ -1,6 +1,7 @@
 // Upgrade snapshots as plain data, for the pure decision functions, and a Change applied to
 // one as the store applies it (test/adapters/db/apply-change.test.ts checks that it does).
 import { applyChange as applyCommitted } from '../../src/engine/apply.js';
+import { initialHookRuns } from '../../src/engine/hooks.js';
 import type { Change, UpgradeSnapshot } from '../../src/engine/ports.js';
 import type { Plan } from '../../src/engine/types.js';
 
@@ -55,6 +56,7 @@ export function snapshotOf(plan: Plan, id = 1): UpgradeSnapshot {
       }),
     ),
     failures: [],
+    hooks: initialHookRuns(plan).map((hook, index) => ({ ...hook, id: index + 1, upgradeId: id })),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import { CONSOLE_PERSON } from '../../bot/auth.js';
 import type { Dispatcher } from '../../bot/dispatch.js';
+import { cleanText, hasControlCharacters } from '../../bot/input.js';
 import type { Config } from '../../config/schema.js';
 import type { Actor } from '../../engine/types.js';
 
@@ -40,7 +41,8 @@ export function createConsoleSession(deps: ConsoleSessionDeps) {
     prompt: promptOf(deps.self),
     /** Handles one line; false when the session should end. */
     async handleLine(raw: string): Promise<boolean> {
-      const line = raw.trim();
+      // Trimming would drop a control character at either end: the dispatcher refuses the line whole.
+      const line = hasControlCharacters(raw) ? raw : raw.trim();
       if (!line || line.startsWith('#')) return true;
       if (line === 'quit' || line === 'exit') return false;
       let actor = deps.self;
@@ -57,7 +59,7 @@ export function createConsoleSession(deps: ConsoleSessionDeps) {
         actor = person;
         text = as[2]!;
       }
-      if (deps.echo) deps.write(`${promptOf(actor)}${text}`);
+      if (deps.echo) deps.write(`${promptOf(actor)}${cleanText(text)}`);
       if (text === 'help' && !as) deps.write(HELP);
       const reply = await deps.dispatcher.handle(actor, text);
       deps.write(

@@ -3,19 +3,22 @@
 import type {
   EngineEvent,
   FailureRecord,
+  HookRecord,
   UnitRecord,
   UpgradeRecord,
   WaveRecord,
 } from '../../engine/ports.js';
 import {
   FAILURE_KINDS,
+  type HookName,
+  type HookState,
   type PauseCause,
   type Phase,
   type UnitState,
   type UpgradeState,
   type WaveState,
 } from '../../engine/types.js';
-import type { events, failures, units, upgrades, waves } from './schema.js';
+import type { events, failures, hookRuns, units, upgrades, waves } from './schema.js';
 
 export const toUpgrade = (row: typeof upgrades.$inferSelect): UpgradeRecord => ({
   id: row.id,
@@ -48,6 +51,12 @@ export const toFailure = (row: typeof failures.$inferSelect): FailureRecord => (
   phase: row.phase as Phase,
   kind: FAILURE_KINDS.find((kind) => kind === row.kind) ?? 'phase',
   state: row.state as FailureRecord['state'],
+});
+
+export const toHook = (row: typeof hookRuns.$inferSelect): HookRecord => ({
+  ...row,
+  name: row.name as HookName,
+  state: row.state as HookState,
 });
 
 export const toEvent = (row: typeof events.$inferSelect): EngineEvent => ({

@@ -138,6 +138,29 @@ export const failures = pgTable(
   ],
 );
 
+/** Hook runs of an upgrade: one row per hook and node (PRODUCT.md, "Phases and hooks"). */
+export const hookRuns = pgTable(
+  'hook_runs',
+  {
+    id: serial('id').primaryKey(),
+    upgradeId: integer('upgrade_id')
+      .notNull()
+      .references(() => upgrades.id),
+    /** precheck | pre | post | rollback */
+    name: text('name').notNull(),
+    /** null for the precheck. */
+    service: text('service'),
+    node: text('node').notNull(),
+    state: text('state').notNull(),
+    exitCode: integer('exit_code'),
+    outputTail: text('output_tail').notNull().default(''),
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [index('hook_runs_by_upgrade').on(t.upgradeId, t.id)],
+);
+
 export const nodeVersions = pgTable(
   'node_versions',
   {

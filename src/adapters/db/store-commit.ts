@@ -8,7 +8,7 @@ import { ActiveUpgradeExistsError, NotFoundError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
 import { patchRows } from './patch.js';
 import { isActiveUpgradeConflict } from './rows.js';
-import { events, failures, nodeVersions, units, upgrades, waves } from './schema.js';
+import { events, failures, hookRuns, nodeVersions, units, upgrades, waves } from './schema.js';
 
 export interface CommitResult {
   ok: boolean;
@@ -65,6 +65,13 @@ export async function commit(
         (t) => sql`${sql.raw(t)}.upgrade_id = ${upgradeId}`,
       );
       await patchRows(tx, units, ['id'], change.units ?? []);
+      await patchRows(
+        tx,
+        hookRuns,
+        ['id'],
+        change.hooks ?? [],
+        (t) => sql`${sql.raw(t)}.upgrade_id = ${upgradeId}`,
+      );
       const fresh = (change.failures ?? []).filter((f): f is NewFailure => f.id === undefined);
       const patches = (change.failures ?? []).filter((f): f is FailurePatch => f.id !== undefined);
       await patchRows(tx, failures, ['id'], patches, (t) => sql`${sql.raw(t)}.upgrade_id = ${upgradeId}`);

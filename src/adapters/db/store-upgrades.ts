@@ -1,11 +1,12 @@
 // Upgrades: creating one with its waves and units, loading snapshots, listing.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, ne, or } from 'drizzle-orm';
+import { initialHookRuns } from '../../engine/hooks.js';
 import type { NewEvent, NewUpgrade, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { ACTIVE_UPGRADE_STATES } from '../../engine/types.js';
 import { ActiveUpgradeExistsError } from '../../errors.js';
 import type { Db, Queryable } from './db.js';
-import { isActiveUpgradeConflict, toFailure, toUnit, toUpgrade, toWave } from './rows.js';
-import { events, failures, units, upgrades, waves } from './schema.js';
+import { isActiveUpgradeConflict, toFailure, toHook, toUnit, toUpgrade, toWave } from './rows.js';
+import { events, failures, hookRuns, units, upgrades, waves } from './schema.js';
 
 const UNIT_BATCH = 1000;
 
@@ -47,6 +48,11 @@ export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent):
         await tx
           .insert(units)
           .values(rows.slice(i, i + UNIT_BATCH).map((row, j) => ({ ...row, seq: i + j + 1 })));
+      const hooks = input.hooks ?? initialHookRuns(input.plan);
+      for (let i = 0; i < hooks.length; i += UNIT_BATCH)
+        await tx
+          .insert(hookRuns)
+          .values(hooks.slice(i, i + UNIT_BATCH).map((hook) => ({ ...hook, upgradeId })));
       await tx.insert(events).values({ upgradeId, type: event.type, data: event.data });
       return upgradeId;
     });
@@ -61,16 +67,18 @@ export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent):
 export async function loadSnapshot(db: Db, upgradeId: number): Promise<UpgradeSnapshot | undefined> {
   const [row] = await db.select().from(upgrades).where(eq(upgrades.id, upgradeId));
   if (!row) return undefined;
-  const [waveRows, unitRows, failureRows] = await Promise.all([
+  const [waveRows, unitRows, failureRows, hookRows] = await Promise.all([
     db.select().from(waves).where(eq(waves.upgradeId, upgradeId)).orderBy(asc(waves.index)),
     db.select().from(units).where(eq(units.upgradeId, upgradeId)).orderBy(asc(units.seq)),
     db.select().from(failures).where(eq(failures.upgradeId, upgradeId)).orderBy(asc(failures.id)),
+    db.select().from(hookRuns).where(eq(hookRuns.upgradeId, upgradeId)).orderBy(asc(hookRuns.id)),
   ]);
   return {
     upgrade: toUpgrade(row),
     waves: waveRows.map(toWave),
     units: unitRows.map(toUnit),
     failures: failureRows.map(toFailure),
+    hooks: hookRows.map(toHook),
   };
 }
 
@@ -104,4 +112,29 @@ export async function recentUpgrades(
     .orderBy(desc(upgrades.id))
     .limit(limit);
   return rows.map(toUpgrade);
+}
+
+/**
+ * Nodes where another upgrade of the environment still runs a unit while its driver holds the
+ * lease: a deploy that superseded it waits for them (PRODUCT.md, "Continuous deployment").
+ */
+export async function busyNodes(
+  db: Queryable,
+  environment: string,
+  exceptUpgradeId: number,
+  now: Date,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ node: units.node })
+    .from(units)
+    .innerJoin(upgrades, eq(units.upgradeId, upgrades.id))
+    .where(
+      and(
+        eq(upgrades.environment, environment),
+        ne(upgrades.id, exceptUpgradeId),
+        gt(upgrades.leaseExpiresAt, now),
+        or(eq(units.state, 'running'), and(eq(units.state, 'rolling_back'), eq(units.phase, 'rollback'))),
+      ),
+    );
+  return new Set(rows.map((row) => row.node));
 }

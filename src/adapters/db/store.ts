@@ -14,7 +14,14 @@ import {
   recordPhases,
   versionMap,
 } from './store-records.js';
-import { activeUpgrades, createUpgrade, loadSnapshot, recentUpgrades, revisionOf } from './store-upgrades.js';
+import {
+  activeUpgrades,
+  busyNodes,
+  createUpgrade,
+  loadSnapshot,
+  recentUpgrades,
+  revisionOf,
+} from './store-upgrades.js';
 
 export function createStore(db: Db): Store {
   // Units finish phases many at a time: their records share statements. A record is stored
@@ -25,6 +32,7 @@ export function createStore(db: Db): Store {
     load: (upgradeId) => loadSnapshot(db, upgradeId),
     revision: (upgradeId) => revisionOf(db, upgradeId),
     active: (environment) => activeUpgrades(db, environment),
+    busyNodes: (environment, exceptUpgradeId, now) => busyNodes(db, environment, exceptUpgradeId, now),
     recent: (limit, environment) => recentUpgrades(db, limit, environment),
     commit: (upgradeId, revision, change, lease) => commit(db, upgradeId, revision, change, lease),
     recordPhase: (unitId, phase, result) => recordPhase({ unitId, phase, result }),

@@ -103,7 +103,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const input = requestFromOptions(verb, (name) => interaction.options.get(name)?.value ?? null);
     const member = interaction.member as { displayName?: string; nick?: string | null } | null;
     const actor = actorOf(interaction.user, member?.displayName ?? member?.nick ?? undefined);
-    const context: ActorContext = { discordRoles: rolesOf(interaction.member) };
+    const context: ActorContext = {
+      discordRoles: rolesOf(interaction.member),
+      origin: { platform: 'discord', channel: interaction.channelId, direct: !interaction.inGuild() },
+    };
     const privately = PRIVATE_VERBS.has(verb) || !dispatcher.permits(actor, verb, context);
     await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
     let reply: Reply;
@@ -139,7 +142,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     await interaction.deferUpdate();
     const member = interaction.member as { displayName?: string } | null;
     const actor = actorOf(interaction.user, member?.displayName);
-    const reply = await dispatcher.handle(actor, request, { discordRoles: rolesOf(interaction.member) });
+    const reply = await dispatcher.handle(actor, request, {
+      discordRoles: rolesOf(interaction.member),
+      origin: { platform: 'discord', channel: interaction.channelId, direct: !interaction.inGuild() },
+    });
     if (!reply.ok || reply.ephemeral)
       await interaction.followUp({
         content: text(reply),
@@ -161,7 +167,10 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     const reply = await dispatcher.handle(
       actor,
       { verb: 'ack', failure: Number(failure), ...(note ? { note: note.slice(0, 500) } : {}) },
-      { discordRoles: rolesOf(message.member) },
+      {
+        discordRoles: rolesOf(message.member),
+        origin: { platform: 'discord', channel: message.channel.parentId, direct: false },
+      },
     );
     // The post's edit shows a successful ack; a refusal is said where the ack was typed.
     if (!reply.ok)

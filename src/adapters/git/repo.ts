@@ -35,26 +35,59 @@ function checkRef(ref: string): void {
   if (ref === '' || ref.startsWith('-')) throw new GitError(`"${ref}" is not a git ref`);
 }
 
-const FIELD = '\u001f';
-const RECORD = '\u001e';
+// Commits are read with NUL-separated formats: git refuses NUL in commit messages, author
+// names and paths, so nothing a commit holds (a subject with \x1e or \x1f, a file named like a
+// sha) can start a record of its own. One `git log` lists the commits, five fields each;
+// another lists each commit's files, anchored on the shas the first one returned.
+const COMMIT_FORMAT = '--format=%H%x00%P%x00%an%x00%ae%x00%s';
+const FIELDS = 5;
 
-/** Parses `git log -z --name-only --format=<RECORD>%H<FIELD>%P…`. */
-export function parseLog(out: string): CommitInfo[] {
-  return out
-    .split(RECORD)
-    .filter((chunk) => chunk !== '')
-    .map((chunk): CommitInfo => {
-      const [header = '', ...files] = chunk.split('\0');
-      const [sha = '', parents = '', authorName = '', authorEmail = '', subject = ''] = header.split(FIELD);
-      return {
-        sha,
-        parents: parents.split(' ').filter(Boolean),
-        authorName,
-        authorEmail,
-        subject,
-        files: files.map((file) => file.replace(/^\n/, '')).filter(Boolean),
-      };
-    });
+/** Parses `git log -z --format=%H%x00%P%x00%an%x00%ae%x00%s`: five NUL-separated fields a commit. */
+export function parseCommits(out: string): Array<Omit<CommitInfo, 'files'>> {
+  const tokens = out.split('\0');
+  if (tokens.at(-1) === '') tokens.pop();
+  if (tokens.length % FIELDS !== 0)
+    throw new GitError(`git log printed ${tokens.length} fields, not a multiple of ${FIELDS}`);
+  const commits: Array<Omit<CommitInfo, 'files'>> = [];
+  for (let i = 0; i < tokens.length; i += FIELDS) {
+    const [sha = '', parents = '', authorName = '', authorEmail = '', subject = ''] = tokens.slice(
+      i,
+      i + FIELDS,
+    );
+    if (!/^[0-9a-f]{40,64}$/.test(sha))
+      throw new GitError(`git log printed "${sha.slice(0, 80)}" where a sha belongs`);
+    commits.push({ sha, parents: parents.split(' ').filter(Boolean), authorName, authorEmail, subject });
+  }
+  return commits;
+}
+
+/**
+ * Parses `git log -z --name-only --format=%H` over the same range: each sha, then its files
+ * (the first one after a line feed). A file is told from the next commit by the list of shas.
+ */
+export function parseFiles(out: string, shas: string[]): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  const tokens = out.split('\0');
+  let next = 0;
+  let current: string[] | undefined;
+  for (const token of tokens) {
+    if (next < shas.length && token === shas[next]) {
+      current = [];
+      files.set(token, current);
+      next += 1;
+    } else if (token !== '' && current) current.push(current.length === 0 ? token.replace(/^\n/, '') : token);
+  }
+  return files;
+}
+
+/** Both parsed together: the commits with their files. */
+export function parseLog(commitsOut: string, filesOut: string): CommitInfo[] {
+  const commits = parseCommits(commitsOut);
+  const files = parseFiles(
+    filesOut,
+    commits.map((commit) => commit.sha),
+  );
+  return commits.map((commit) => ({ ...commit, files: files.get(commit.sha) ?? [] }));
 }
 
 export function createGitRepo(path: string): Commits {
@@ -79,20 +112,23 @@ export function createGitRepo(path: string): Commits {
     async range(fromRef, toRef) {
       checkRef(fromRef);
       checkRef(toRef);
-      const result = await git(path, [
-        'log',
-        '-z',
-        '--first-parent',
-        '--reverse',
-        // A merge lists what it brought in relative to its first parent.
-        '--diff-merges=first-parent',
-        '--name-only',
-        `--format=${RECORD}%H${FIELD}%P${FIELD}%an${FIELD}%ae${FIELD}%s`,
-        '--end-of-options',
-        `${fromRef}..${toRef}`,
+      const range = ['-z', '--first-parent', '--reverse'];
+      const [listed, touched] = await Promise.all([
+        git(path, ['log', ...range, COMMIT_FORMAT, '--end-of-options', `${fromRef}..${toRef}`]),
+        git(path, [
+          'log',
+          ...range,
+          // A merge lists what it brought in relative to its first parent.
+          '--diff-merges=first-parent',
+          '--name-only',
+          '--format=%H',
+          '--end-of-options',
+          `${fromRef}..${toRef}`,
+        ]),
       ]);
-      if (!result.ok) throw failed(`list ${fromRef}..${toRef}`, path, result);
-      return parseLog(result.stdout);
+      if (!listed.ok) throw failed(`list ${fromRef}..${toRef}`, path, listed);
+      if (!touched.ok) throw failed(`list the files of ${fromRef}..${toRef}`, path, touched);
+      return parseLog(listed.stdout, touched.stdout);
     },
 
     async contains(ref, sha) {

@@ -1,15 +1,15 @@
-// POST /hooks/deploy: a CI/CD pipeline starts an all-at-once upgrade to one commit (the
-// continuous-deployment model), so a failure is attributed to that commit directly.
-// Signed with HMAC-SHA256 of the raw body: `X-Drover-Signature: sha256=<hex>`.
+// POST /hooks/deploy: a CI/CD pipeline starts an upgrade to one commit (the continuous-deployment
+// model) with the body's `strategy` or the environment's (its canary first); a deploy still
+// running in the environment is superseded by it.
+// Who may call it, and only once per delivery, is checked before (webhook-auth.ts).
 // The release is the body's `release`, else the newest one in `releases.order`.
-// Nothing starts unless the signature, the environment, the release and the commit all check
+// Nothing starts unless the environment, the release and the commit all check
 // (`checkDeployRequest`); then the hook is the verb `start` pinned to the commit, carried out
 // by the dispatcher like any chat command (authorized, audited) as actor `webhook:deploy`.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Dispatcher } from '../../bot/dispatch.js';
 import type { CommandRequest } from '../../bot/grammar.js';
-import type { Config } from '../../config/schema.js';
+import { type Config, strategyKind } from '../../config/schema.js';
 import type { Commits } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
 
@@ -18,14 +18,16 @@ const body = z.strictObject({
   commit: z.string().regex(/^[0-9a-f]{7,40}$/i, 'a commit sha (7 to 40 hex digits)'),
   /** Which release the commit belongs to (default: the newest in releases.order). */
   release: z.string().min(1).optional(),
+  /** How to roll it out (default: the environment's strategy, its canary first). */
+  strategy: strategyKind.optional(),
+  /** Deploy a commit older than what the environment runs (a deliberate downgrade). */
+  allowDowngrade: z.boolean().optional(),
 });
 
 const ACTOR: Actor = { id: 'webhook:deploy', platform: 'webhook', name: 'deploy hook' };
 
 export interface DeployHookInput {
   rawBody: string;
-  signature: string | undefined;
-  secret: string;
   dispatcher: Dispatcher;
   commits: Commits | undefined;
   config: Config;
@@ -34,18 +36,6 @@ export interface DeployHookInput {
 /** The newest release of `releases.order` that has an entry (a ref) under `releases`. */
 export function newestRelease(config: Config): string | undefined {
   return [...config.releases.order].reverse().find((name) => Object.hasOwn(config.releases.named, name));
-}
-
-/** The header value for a body: `sha256=` + hex HMAC-SHA256 of the raw body with the secret. */
-export function signBody(secret: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
-}
-
-function signatureOk(secret: string, rawBody: string, signature: string | undefined): boolean {
-  if (!signature) return false;
-  const expected = Buffer.from(signBody(secret, rawBody));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 export interface HookAnswer {
@@ -74,15 +64,6 @@ export async function handleDeployHook(input: DeployHookInput): Promise<HookAnsw
 export async function checkDeployRequest(
   input: Omit<DeployHookInput, 'dispatcher'>,
 ): Promise<HookAnswer | CommandRequest> {
-  if (!signatureOk(input.secret, input.rawBody, input.signature)) {
-    return {
-      status: 401,
-      body: {
-        error:
-          'bad signature: sign the raw body with HMAC-SHA256 and DROVER_WEBHOOK_SECRET, header X-Drover-Signature: sha256=<hex>',
-      },
-    };
-  }
   let json: unknown;
   try {
     json = JSON.parse(input.rawBody);
@@ -118,5 +99,14 @@ export async function checkDeployRequest(
     const why = error instanceof Error ? error.message : String(error);
     return { status: 400, body: { error: `unknown commit ${commit}: ${why}` } };
   }
-  return { verb: 'start', release, env: environment, strategy: 'all-at-once', commit: sha };
+  const strategy = parsed.data.strategy;
+  return {
+    verb: 'start',
+    release,
+    env: environment,
+    ...(strategy ? { strategy } : {}),
+    commit: sha,
+    supersede: true,
+    ...(parsed.data.allowDowngrade ? { allowDowngrade: true } : {}),
+  };
 }

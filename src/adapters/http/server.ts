@@ -2,13 +2,14 @@
 // GET /livez (alive), GET /metrics (Prometheus). While the process shuts down, commands get 503.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WEBHOOK_BODY_LIMIT } from './webhook-auth.js';
 
 export interface Routes {
   slack?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   deploy?:
     | ((
         rawBody: string,
-        signature: string | undefined,
+        headers: IncomingMessage['headers'],
       ) => Promise<{ status: number; body: Record<string, unknown> }>)
     | undefined;
   /** Readiness: `ok` and what is down (the JSON body of GET /healthz). */
@@ -24,12 +25,16 @@ export interface Routes {
 const json = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
-async function readBody(req: IncomingMessage, limit = 1_000_000): Promise<string> {
+class TooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new TooLarge(`the body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error('body too large');
+    if (size > limit) throw new TooLarge(`the body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -50,9 +55,17 @@ export function createHttpServer(routes: Routes): Server {
     if (path === '/slack/events' && routes.slack) return routes.slack(req, res);
     if (path === '/hooks/deploy' && req.method === 'POST' && routes.deploy) {
       const deploy = routes.deploy;
-      readBody(req)
-        .then((raw) => deploy(raw, req.headers['x-drover-signature'] as string | undefined))
-        .then((answer) => json(res, answer.status, answer.body), fail);
+      readBody(req, WEBHOOK_BODY_LIMIT)
+        .then((raw) => deploy(raw, req.headers))
+        .then(
+          (answer) => json(res, answer.status, answer.body),
+          (error) => {
+            if (!(error instanceof TooLarge)) return fail(error);
+            // Say so and close: the rest of the body is not read.
+            res.setHeader('connection', 'close');
+            json(res, 413, { error: error.message });
+          },
+        );
       return;
     }
     if (path === '/healthz' && req.method === 'GET') {

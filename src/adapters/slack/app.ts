@@ -19,6 +19,7 @@ import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
+import { guardSlackRequest } from './guard.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackAppOptions {
@@ -28,6 +29,8 @@ export interface SlackAppOptions {
   apiUrl?: string | undefined;
   /** An app-level token (`xapp-…`): Socket Mode instead of HTTP; `start()` connects. */
   appToken?: string | undefined;
+  /** The workspace drover serves (SLACK_TEAM_ID); default: the bot token's, from auth.test. */
+  teamId?: string | undefined;
   dispatcher: Dispatcher;
   outbox: Outbox;
   dedup: Dedup;
@@ -109,11 +112,38 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     platform: 'slack',
     name: name ?? id,
   });
-  const context: ActorContext = {};
   const report = (error: unknown) => options.onError?.(error);
+  let team = options.teamId;
+  const learnTeam = client.auth.test().then(
+    (answer) => {
+      team ??= typeof answer.team_id === 'string' ? answer.team_id : undefined;
+    },
+    (error: unknown) => report(error),
+  );
+  /** Where a request came from: its team and channel, a DM or not. */
+  const contextOf = async (from: {
+    team?: string | undefined;
+    channel?: string | undefined;
+  }): Promise<ActorContext> => {
+    // The first requests may come before auth.test has answered: wait for it (it settles either way).
+    if (team === undefined) await learnTeam;
+    return {
+      origin: {
+        platform: 'slack',
+        team: from.team,
+        expectedTeam: team,
+        channel: from.channel,
+        direct: from.channel?.startsWith('D') ?? false,
+      },
+    };
+  };
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
-    const work = dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context);
+    const work = dispatcher.handle(
+      actorOf(command.user_id, command.user_name),
+      command.text,
+      await contextOf({ team: command.team_id, channel: command.channel_id }),
+    );
     const early = await Promise.race([
       work,
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
@@ -140,10 +170,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       button.value ?? '',
     );
     if (!request) return;
+    const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
     const reply = await dispatcher.handle(
       actorOf(body.user.id, (body.user as { name?: string }).name),
       request,
-      context,
+      await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
     );
     if (!reply.ok || reply.ephemeral)
       await respond({
@@ -182,7 +213,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const reply = await dispatcher.handle(
       actorOf(message.user, undefined),
       { verb: 'ack', failure: Number(failure), ...(note ? { note } : {}) },
-      context,
+      await contextOf({ team: (body as { team_id?: string }).team_id, channel: message.channel }),
     );
     if (!reply.ok)
       await client.chat.postEphemeral({
@@ -198,11 +229,18 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     transport: createSlackTransport(client),
     handle: (req, res) => {
-      if (http) http.requestListener(req, res);
+      if (http)
+        guardSlackRequest(
+          req,
+          res,
+          { signingSecret: options.signingSecret, now: () => options.clock.now() },
+          http.requestListener,
+        );
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('Slack runs in Socket Mode here\n');
     },
     async ready() {
       await whoAmI();
+      await learnTeam;
     },
     connected: () => (socket ? socketUp : known),
     async start() {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
-import type { Batch, BatchResult, BatchStep, Command } from '../../engine/ports.js';
+import type { Batch, BatchResult, BatchStep, PhaseCommand } from '../../engine/ports.js';
 import { shellQuote } from '../../engine/template.js';
 import type { PhaseResult } from '../../engine/types.js';
 import { batchScript, markerOf } from './batch-script.js';
@@ -76,7 +76,7 @@ export function execBatch(
   const started = Date.now();
   const nonce = randomBytes(12).toString('hex');
   const mark = markerOf(nonce);
-  const commands: Command[] = [...(batch.version ? [batch.version] : []), ...batch.phases];
+  const commands: PhaseCommand[] = [...(batch.version ? [batch.version] : []), ...batch.phases];
   const steps: BatchStep[] = [];
   const outs: Array<{ text: string; status: number; at: number }> = [];
   const errs: string[] = [];

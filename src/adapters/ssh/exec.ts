@@ -49,7 +49,7 @@ export function exec(
       client.off('close', onDrop);
       resolve({ result, exited });
     };
-    const output = () => ({ stdoutTail: redact(stdout.text()), stderrTail: redact(stderr.text()) });
+    const output = () => ({ stdoutTail: stdout.text(redact), stderrTail: stderr.text(redact) });
     const onDrop = () => {
       const { stdoutTail, stderrTail } = output();
       finish(lost(Date.now() - started, stdoutTail, `${stderrTail}${unanswered}`));

@@ -3,6 +3,7 @@
 // is in the outbox; a claim left by a process that died goes stale and another one posts it
 // (under the same outbox key, so a half-done run is completed, not duplicated).
 import type { Config } from '../../config/schema.js';
+import { own } from '../../engine/lookup.js';
 import type { Clock, Store } from '../../engine/ports.js';
 import { UsageError } from '../../errors.js';
 import type { OutgoingMessage, Platform } from '../model.js';
@@ -69,7 +70,7 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
     at: Date,
     since: Date,
   ): Promise<{ messages: number; channels: string[] }> {
-    const env = config.environments[environment]!;
+    const env = own(config.environments, environment)!;
     const schedule = env.digest;
     const timezone = schedule?.timezone ?? 'UTC';
     const now = clock.now();
@@ -88,7 +89,7 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
   }
 
   async function tickEnvironment(environment: string): Promise<void> {
-    const schedule = config.environments[environment]?.digest;
+    const schedule = own(config.environments, environment)?.digest;
     if (!schedule) return;
     const now = clock.now();
     const last = await digests.last(environment);
@@ -120,7 +121,7 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
       const environment = requested ?? (names.length === 1 ? names[0] : undefined);
       if (!environment)
         throw new UsageError(`name the environment: /upgrade digest env=E (one of ${names.join(', ')})`);
-      if (!config.environments[environment])
+      if (!own(config.environments, environment))
         throw new UsageError(`unknown environment ${environment}; one of ${names.join(', ')}`);
       const now = clock.now();
       const last = await digests.last(environment);

@@ -2,7 +2,7 @@
 // one-screen status.
 import { naturalSort } from '../../engine/natural.js';
 import type { UpgradeSnapshot } from '../../engine/ports.js';
-import type { Plan } from '../../engine/types.js';
+import type { Plan, PlannedHook } from '../../engine/types.js';
 import { COMMON, clipList, names, nodeRanges } from '../limits.js';
 
 export function progressBar(done: number, total: number, width = 20): string {
@@ -46,8 +46,40 @@ export function waveNodes(wave: Plan['waves'][number], max: number = COMMON.line
     .join('; ');
 }
 
+function someNodes(nodes: string[], shown = 10): string {
+  const more = nodes.length - shown;
+  return more > 0 ? `${nodes.slice(0, shown).join(' ')} … and ${more} more` : nodes.join(' ');
+}
+
 export function planTable(plan: Plan): string {
-  const rows = plan.waves.map((wave) => [String(wave.index + 1), wave.service, waveNodes(wave), wave.why]);
+  const hooks = plan.hooks ?? [];
+  const hookRow = (hook: PlannedHook): string[] => [
+    'hook',
+    hook.service ?? '*',
+    hook.node,
+    `${hook.name}${hook.service ? ` of ${hook.service}` : ''}`,
+  ];
+  const prechecks = hooks.filter((hook) => hook.name === 'precheck');
+  const rows = [
+    ...(prechecks.length > 0
+      ? [
+          [
+            'hook',
+            '*',
+            someNodes(prechecks.map((hook) => hook.node)),
+            'precheck on every node, before wave 1',
+          ],
+        ]
+      : []),
+    ...plan.waves.flatMap((wave) => [
+      ...hooks.filter((hook) => hook.name === 'pre' && hook.wave === wave.index).map(hookRow),
+      [String(wave.index + 1), wave.service, waveNodes(wave), wave.why],
+    ]),
+    ...hooks
+      .filter((hook) => hook.name === 'post')
+      .map((hook) => [...hookRow(hook).slice(0, 3), `post of ${hook.service}, once every unit is done`]),
+  ];
+  const onRollback = hooks.filter((hook) => hook.name === 'rollback');
   const header = ['wave', 'service', 'nodes', 'why'];
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (cells: string[]) =>
@@ -71,6 +103,13 @@ export function planTable(plan: Plan): string {
       ? [
           '',
           `skipped (already at ${plan.release}): ${plan.skipped.map((s) => `${s.service}@${s.node}`).join(' ')}`,
+        ]
+      : []),
+    '',
+    ...(onRollback.length > 0
+      ? [
+          '',
+          `on rollback all: ${onRollback.map((hook) => `rollback hook of ${hook.service} on ${hook.node}`).join(', then ')}`,
         ]
       : []),
     '',

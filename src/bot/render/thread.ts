@@ -23,9 +23,16 @@ export function threadLine(event: EngineEvent, snapshot: UpgradeSnapshot): ChatM
       case 'upgrade.rolled_back':
       case 'upgrade.aborted':
       case 'upgrade.failed':
+      case 'upgrade.superseded':
         return `${event.type.slice(8).replace('_', ' ')}: ${clipList(String(d.reason ?? snapshot.upgrade.reason), COMMON.reason)}`;
       case 'bisect.progress':
         return `${clip(String(d.text), COMMON.line)}${d.node ? ` on ${d.node}` : ''}`;
+      case 'hook.started':
+        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} running on ${d.node}`;
+      case 'hook.finished':
+        return `${d.hook} hook${d.service ? ` of ${d.service}` : ''} on ${d.node}: ${d.outcome}${d.output ? ` — ${clip(String(d.output), COMMON.line)}` : ''}`;
+      case 'health.retry':
+        return `${d.node} ${d.service}: health ${d.attempt}/${d.of} ${d.passed ? 'passed' : `failed (${d.outcome})${Number(d.attempt) < Number(d.of) ? `; again in ${Number(d.intervalMs) / 1000}s` : ''}`}`;
       case 'failure.acked':
         return `acknowledged by ${d.name}${d.note ? `: ${clip(String(d.note), COMMON.note)}` : ''}`;
       case 'command':

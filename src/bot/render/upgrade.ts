@@ -52,9 +52,28 @@ export function upgradeMessage(snapshot: UpgradeSnapshot): ChatMessage {
         ],
       },
       { label: 'Wave', value: [waveText] },
+      ...(snapshot.hooks.length > 0 ? [{ label: 'Hooks', value: [hooksText(snapshot)] }] : []),
     ],
     progress: c,
     context: [`started by ${clip(upgrade.startedBy, COMMON.line)}`],
     tone: TONE[upgrade.state] ?? 'info',
   };
+}
+
+/** `precheck: 6 done · pre nova-compute: done · post nova-compute: pending`. */
+export function hooksText(snapshot: UpgradeSnapshot): string {
+  const prechecks = snapshot.hooks.filter((hook) => hook.name === 'precheck');
+  const byState = new Map<string, number>();
+  for (const hook of prechecks) byState.set(hook.state, (byState.get(hook.state) ?? 0) + 1);
+  const parts =
+    prechecks.length > 0 ? [`precheck: ${[...byState].map(([state, n]) => `${n} ${state}`).join(', ')}`] : [];
+  const rollingBack = ['rolling_back', 'rolled_back'].includes(snapshot.upgrade.state);
+  for (const hook of snapshot.hooks) {
+    if (hook.name === 'precheck' || (hook.name === 'rollback' && !rollingBack && hook.state === 'pending'))
+      continue;
+    parts.push(
+      `${hook.name} ${hook.service}: ${hook.state}${hook.exitCode ? ` (exit ${hook.exitCode})` : ''}`,
+    );
+  }
+  return parts.join(' · ');
 }

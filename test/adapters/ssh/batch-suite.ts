@@ -5,11 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createNodeRunner } from '../../../src/adapters/ssh/transport.js';
-import type { BatchStep, Command, VersionGate } from '../../../src/engine/ports.js';
+import type { BatchStep, PhaseCommand, VersionGate } from '../../../src/engine/ports.js';
 import type { Phase, PhaseResult } from '../../../src/engine/types.js';
 import type { Subject } from './runner-suite.js';
 
-const command = (phase: Phase, text: string, timeoutMs = 10_000): Command => ({ phase, text, timeoutMs });
+const command = (phase: Phase, text: string, timeoutMs = 10_000): PhaseCommand => ({
+  phase,
+  text,
+  timeoutMs,
+});
 const gate = (over: Partial<VersionGate> = {}): VersionGate => ({
   stopNames: ['havana', 'icehouse'],
   stopShas: ['0123456789abcdef0123456789abcdef01234567'],

@@ -241,7 +241,7 @@ export function runnerSuite(subject: Subject): void {
           `echo "password=hunter2 token: xoxb-123456789-abcdefgh ACME-4242"; printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\\nabc\\n-----END OPENSSH PRIVATE KEY-----\\n' >&2`,
         ),
       );
-      expect(result.stdoutTail).toBe('password=[redacted] token=[redacted] [redacted]\n');
+      expect(result.stdoutTail).toBe('password=[redacted] token: [redacted] [redacted]\n');
       expect(result.stderrTail).toBe('[redacted]\n');
     } finally {
       await session.close();

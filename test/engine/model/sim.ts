@@ -125,6 +125,7 @@ export class Sim {
         }),
       ),
       failures: [],
+      hooks: [],
     };
     for (const unit of this.snapshot.units) this.allowed.set(unit.id, 1);
   }
@@ -240,6 +241,8 @@ export class Sim {
           async run(command) {
             ran += 1;
             if (cutAfter !== undefined && ran > cutAfter) return dropped();
+            // The model's fleets configure no hooks.
+            if (command.phase === 'hook') throw new Error(`unexpected hook: ${command.text}`);
             return sim.execute(node.name, command.phase, command.text);
           },
           async close() {},
