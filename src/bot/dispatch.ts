@@ -133,7 +133,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { ...acted, ephemeral: acted.ephemeral ?? false, ok: true };
   };
 
-  const chain: readonly Step[] = [audited, placed, authorized, ...(deps.policies ?? [])];
+  const chain: readonly Step[] = [audited, authorized, placed, ...(deps.policies ?? [])];
   const run = (command: Command, index = 0): Promise<Outcome> => {
     const step = chain[index];
     return step ? step(command, () => run(command, index + 1)) : carriedOut(command);
