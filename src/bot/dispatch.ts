@@ -132,8 +132,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   const chain: readonly Step[] = [
     audited,
-    placed,
     authorized,
+    placed,
     ...(governed ? [governanceStep(governed)] : []),
     ...(deps.policies ?? []),
   ];

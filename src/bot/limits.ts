@@ -174,3 +174,55 @@ export function fitPieces<T>(
 export function fitEscaped(text: string, max: number, escaper: (text: string) => string, mark = CUT): string {
   return fitPieces([text], max, escaper, (piece, room) => head(piece, room), mark);
 }
+
+/** `n1000`, `web-07`: a name's prefix and its trailing number, if it ends in digits. */
+function numbered(name: string): { prefix: string; n: number; width: number } | undefined {
+  const match = /^(.*?)(\d+)$/.exec(name);
+  if (!match || match[2]!.length > 15) return undefined;
+  return { prefix: match[1]!, n: Number(match[2]), width: match[2]!.length };
+}
+
+/**
+ * Node names as natural-sorted ranges and a count, for plans and messages at any fleet size:
+ * `n1000–n1089 (90 nodes)`, `ctl-1, ctl-2, cmp-1–cmp-40 (42 nodes)`; when that would pass `max`
+ * code points, the first ranges and `… and 80 more (120 nodes)`. `--json` keeps every name.
+ */
+export function nodeRanges(sortedNames: readonly string[], max: number = COMMON.line): string {
+  const runs: string[] = [];
+  const counts: number[] = [];
+  let i = 0;
+  while (i < sortedNames.length) {
+    const first = sortedNames[i]!;
+    const start = numbered(first);
+    let j = i;
+    while (start && j + 1 < sortedNames.length) {
+      const next = numbered(sortedNames[j + 1]!);
+      const expected = start.n + (j + 1 - i);
+      if (
+        !next ||
+        next.prefix !== start.prefix ||
+        next.n !== expected ||
+        sortedNames[j + 1] !== `${start.prefix}${String(expected).padStart(start.width, '0')}`
+      )
+        break;
+      j += 1;
+    }
+    runs.push(j === i ? first : j === i + 1 ? `${first}, ${sortedNames[j]}` : `${first}–${sortedNames[j]}`);
+    counts.push(j - i + 1);
+    i = j + 1;
+  }
+  const total = sortedNames.length;
+  const count = total > 1 ? ` (${total} nodes)` : '';
+  const whole = `${runs.join(', ')}${count}`;
+  if (length(whole) <= max) return whole;
+  let shown = '';
+  let named = 0;
+  for (let k = 0; k < runs.length; k += 1) {
+    const next = shown ? `${shown}, ${runs[k]}` : runs[k]!;
+    const rest = total - named - counts[k]!;
+    if (length(`${next} … and ${rest} more${count}`) > max) break;
+    shown = next;
+    named += counts[k]!;
+  }
+  return `${shown ? `${shown} ` : ''}… and ${total - named} more${count}`;
+}

@@ -89,6 +89,7 @@ export function statusJson(snapshot: UpgradeSnapshot) {
     })),
     failures: snapshot.failures.map((failure) => ({
       id: failure.id,
+      kind: failure.kind,
       service: failure.service,
       phase: failure.phase,
       exitCode: failure.exitCode,

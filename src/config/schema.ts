@@ -334,6 +334,12 @@ export const sshSchema = z.strictObject({
       'how long an idle connection stays open for the node’s next unit or deploy, default 60s; 0s closes each after its unit',
     ),
   concurrency: z.number().int().min(1).max(1000).default(20).describe('nodes in flight at once, per wave'),
+  batchPhases: z
+    .boolean()
+    .default(false)
+    .describe(
+      'send a unit’s phases (version, drain, upgrade, health, undrain) to its node as one POSIX sh script, one round trip; false: one exec per phase (for nodes without a POSIX sh)',
+    ),
   transport: z
     .enum(['node-ssh', 'openssh'])
     .default('node-ssh')

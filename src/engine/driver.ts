@@ -9,7 +9,15 @@ import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Logger } from './log.js';
 import type { Observations, UnitOutcome } from './observe.js';
-import type { Clock, FailureRecord, HookRecord, NewEvent, Store, UpgradeSnapshot } from './ports.js';
+import type {
+  Clock,
+  FailureRecord,
+  HookRecord,
+  NewEvent,
+  Store,
+  UpgradeSnapshot,
+  VersionGate,
+} from './ports.js';
 import type { HookOutcome } from './run-hook.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
@@ -24,7 +32,7 @@ export interface Attributor {
   ): Promise<Culprit>;
 }
 
-export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDispatch' | 'store'> {
+export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'gate' | 'mayDispatch' | 'store'> {
   store: Store;
   clock: Clock;
   owner: string;
@@ -32,6 +40,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   context: DecideContext;
   attributor: Attributor;
   classify: (snapshot: UpgradeSnapshot, service: string, version: string) => Promise<VersionClass>;
+  /** The version gate of a batched unit's script (absent: phases are never batched). */
+  gate?: (snapshot: UpgradeSnapshot, service: string) => Promise<VersionGate>;
   /** Runs a hook of the upgrade on its node (absent: hooks count as done without running). */
   runHook?: (hook: HookRecord, node: NodeRef, plan: Plan) => Promise<HookOutcome>;
   leaseMs?: number;
@@ -42,7 +52,8 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'mayDisp
   log?: Logger;
   /**
    * After taking an expired lease from a holder not known dead, how long the units it left
-   * running are left alone (its phases may still run): the longest phase timeout.
+   * running are left alone (its phases may still run): the longest phase timeout, or the
+   * longest batched unit's script when phases are batched.
    */
   takeoverGraceMs?: number;
 }
@@ -205,6 +216,7 @@ export async function drive(
       // Units keep their identity and the plan only moves by a verb, so the snapshot this
       // decision was made on serves the dispatch; failures opened now are attributed next turn.
       const fresh = snapshot;
+      const gate = deps.gate;
       for (const job of draining ? [] : decision.dispatch) {
         const unit = fresh.units.find((u) => u.id === job.unitId)!;
         const node = deps.nodes.get(unit.node)!;
@@ -214,6 +226,7 @@ export async function drive(
             ...deps,
             now: () => deps.clock.now(),
             classify: (version) => deps.classify(fresh, unit.service, version),
+            gate: gate && (() => gate(fresh, unit.service)),
             mayDispatch: mayDispatch(tenure),
             announce: async (event) => {
               const lease = { owner: deps.owner, epoch: tenure, now: deps.clock.now(), ttlMs: leaseMs };

@@ -4,8 +4,8 @@ import type { Config } from '../config/schema.js';
 import type { DecideContext } from './context.js';
 import { own } from './lookup.js';
 import { availabilityKeys, unavailableLimits } from './plan.js';
-import type { UpgradeSnapshot } from './ports.js';
-import { classifyVersion, type VersionClass } from './skew.js';
+import type { UpgradeSnapshot, VersionGate } from './ports.js';
+import { classifyVersion, type VersionClass, versionGate } from './skew.js';
 import type { NodeRef, Plan } from './types.js';
 
 export interface Fleet {
@@ -55,13 +55,10 @@ export interface RangeSource {
   range?(fromRef: string, toRef: string): Promise<Array<{ sha: string }>>;
 }
 
-/**
- * What a unit's `version` output means for the upgrade's plan (skew.ts `classifyVersion`). A
- * commit that is neither end of the range is looked up in the deploy repository, once per range.
- */
-export function versionClassifier(config: Config, repo: RangeSource | undefined) {
+/** A range's commits from the deploy repository, listed once per range (empty without one). */
+function rangeLister(repo: RangeSource | undefined) {
   const ranges = new Map<string, Promise<Set<string>>>();
-  const rangeOf = (plan: Plan): Promise<Set<string>> => {
+  return (plan: Plan): Promise<Set<string>> => {
     if (!plan.fromCommit || !plan.commit || !repo?.range) return Promise.resolve(new Set());
     const key = `${plan.fromCommit}..${plan.commit}`;
     let found = ranges.get(key);
@@ -74,19 +71,38 @@ export function versionClassifier(config: Config, repo: RangeSource | undefined)
     }
     return found;
   };
+}
+
+const namesOf = (config: Config, plan: Plan, service: string) => ({
+  config,
+  service,
+  release: plan.release,
+  from: plan.from,
+  commit: plan.commit,
+  fromCommit: plan.fromCommit,
+  pinned: plan.pinned,
+});
+
+/**
+ * What a unit's `version` output means for the upgrade's plan (skew.ts `classifyVersion`). A
+ * commit that is neither end of the range is looked up in the deploy repository, once per range.
+ */
+export function versionClassifier(config: Config, repo: RangeSource | undefined) {
+  const rangeOf = rangeLister(repo);
   return async (snapshot: UpgradeSnapshot, service: string, version: string): Promise<VersionClass> => {
     const plan = snapshot.upgrade.plan;
-    const names = {
-      config,
-      service,
-      release: plan.release,
-      from: plan.from,
-      commit: plan.commit,
-      fromCommit: plan.fromCommit,
-      pinned: plan.pinned,
-    };
+    const names = namesOf(config, plan, service);
     const first = classifyVersion(version, names, new Set());
     if (first.at !== 'skew' || !/^[0-9a-f]{7,40}$/i.test(version.trim())) return first;
     return classifyVersion(version, names, await rangeOf(plan));
+  };
+}
+
+/** The gate of a batched unit's script for the upgrade's plan (skew.ts `versionGate`). */
+export function versionGates(config: Config, repo: RangeSource | undefined) {
+  const rangeOf = rangeLister(repo);
+  return async (snapshot: UpgradeSnapshot, service: string): Promise<VersionGate> => {
+    const plan = snapshot.upgrade.plan;
+    return versionGate(namesOf(config, plan, service), await rangeOf(plan));
   };
 }

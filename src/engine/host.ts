@@ -6,7 +6,7 @@ import type { Upgrades } from './api.js';
 import { commandFor } from './commands.js';
 import { undecided } from './culprit.js';
 import { type Attributor, type DriveUntil, drive } from './driver.js';
-import { fleetOf, nodeRefs, type RangeSource, versionClassifier } from './fleet.js';
+import { fleetOf, nodeRefs, type RangeSource, versionClassifier, versionGates } from './fleet.js';
 import type { Logger } from './log.js';
 import type { Clock, NodeRunner, Store, UpgradeSnapshot } from './ports.js';
 import { runHook, runPrechecks } from './run-hook.js';
@@ -48,9 +48,18 @@ export const UNKNOWN_CULPRIT: Attributor = {
   attribute: async () => undecided([], [], 0, 'no deploy repository to attribute it with'),
 };
 
-/** The longest a phase may run (its timeout), over every phase and service. */
-function longestPhase(config: Config): number {
-  return Math.max(...Object.values(config.phases.timeouts).filter((t) => t !== undefined));
+/**
+ * The longest a unit's command may run on its node: the longest phase timeout, or with
+ * `ssh.batchPhases` the batched script's (version, drain, upgrade, health and undrain in turn).
+ */
+function longestRun(config: Config): number {
+  const { timeouts } = config.phases;
+  const longest = Math.max(...Object.values(timeouts).filter((t) => t !== undefined));
+  if (!config.ssh.batchPhases) return longest;
+  const batched = (['version', 'drain', 'upgrade', 'health', 'undrain'] as const)
+    .map((phase) => timeouts[phase] ?? timeouts.default)
+    .reduce((sum, t) => sum + t, 0);
+  return Math.max(longest, batched);
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -58,6 +67,7 @@ export function createEngine(deps: EngineDeps): Engine {
   /** Per upgrade: failures in a row of its driver, and when it may be driven again. */
   const failing = new Map<number, { failures: number; notBefore: number }>();
   const classify = versionClassifier(deps.config, deps.refs);
+  const gate = versionGates(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
   const driveOne = async (
@@ -93,11 +103,12 @@ export function createEngine(deps: EngineDeps): Engine {
         attributor: deps.attributor ?? UNKNOWN_CULPRIT,
         command: commandFor(deps.config),
         classify,
+        gate,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
         ...(deps.ownerDead === undefined ? {} : { ownerDead: deps.ownerDead }),
         ...(log === undefined ? {} : { log }),
-        takeoverGraceMs: longestPhase(deps.config),
+        takeoverGraceMs: longestRun(deps.config),
       },
       until,
       signal,

@@ -35,9 +35,46 @@ export interface Command {
   timeoutMs: number;
 }
 
+/**
+ * Which `version` outputs let a batched unit go on to `drain` inside its script (the
+ * upgradable ones, exactly as the engine's skew rules read them); any other stops the script
+ * and the engine decides (target: health; skew: not touched). `stop*` are checked first;
+ * `*Shas` match a trimmed output of at least 7 characters as a prefix.
+ */
+export interface VersionGate {
+  stopNames: string[];
+  stopShas: string[];
+  goNames: string[];
+  goShas: string[];
+}
+
+/** A unit's phases sent as one script: `version` (with its gate), then `phases` in order. */
+export interface Batch {
+  version?: PhaseCommand | undefined;
+  gate?: VersionGate | undefined;
+  phases: PhaseCommand[];
+}
+
+/** A command of one of a unit's phases (not a hook). */
+export type PhaseCommand = Command & { phase: Phase };
+
+export interface BatchStep {
+  phase: Phase;
+  result: PhaseResult;
+}
+
+export interface BatchResult {
+  /** The phases that ran, in order; the last is the one that failed, if any did. */
+  steps: BatchStep[];
+  /** The gate stopped the script after `version`. */
+  stopped: boolean;
+}
+
 /** One open connection to one node, reused for all of a unit's phases. */
 export interface NodeSession {
   run(command: Command): Promise<PhaseResult>;
+  /** Runs a batch in one round trip (absent: the runner sends each phase on its own). */
+  runBatch?(batch: Batch, onStep: (step: BatchStep) => void): Promise<BatchResult>;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,17 @@
 import type { Dispatch } from './dispatch.js';
 import { type HealthPolicy, type HealthTry, waitForHealth } from './health.js';
 import { describeResult, type UnitOutcome } from './observe.js';
-import type { Command, NewEvent, NodeRunner, NodeSession, Store, UnitRecord } from './ports.js';
+import type {
+  BatchResult,
+  Command,
+  NewEvent,
+  NodeRunner,
+  NodeSession,
+  PhaseCommand,
+  Store,
+  UnitRecord,
+  VersionGate,
+} from './ports.js';
 import { unreachable } from './reach.js';
 import type { VersionClass } from './skew.js';
 import type { NodeRef, Phase, PhaseResult, Plan } from './types.js';
@@ -27,6 +37,12 @@ export interface UnitDeps {
   now: () => Date;
   /** What a `version` output means for this plan: at the target, upgradable, or skew. */
   classify: (version: string) => Promise<VersionClass>;
+  /**
+   * The version gate for this unit's script: given (and the session able to run a batch), a
+   * fresh or resumed unit goes to its node as one script (version → drain → upgrade → health
+   * → undrain) instead of one exec per phase.
+   */
+  gate?: (() => Promise<VersionGate>) | undefined;
   /** Stores an event for chat while the unit runs (a health run when there are several). */
   announce?: (event: NewEvent) => Promise<void>;
   /** `health`'s retries and interval for a service (absent: one run). */
@@ -88,6 +104,43 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     records.push(record);
     return result;
   };
+  const done = (versionBefore: string | null) =>
+    outcome({
+      outcome: 'done',
+      phase: null,
+      result: null,
+      versionBefore,
+      // A pinned deploy is known by its commit: the release's name would not tell it from the next one.
+      versionAfter: job.plan.pinned && job.plan.commit ? job.plan.commit : job.plan.release,
+    });
+  /** The unit as one script, when the runner and the engine both can; undefined otherwise. */
+  const runBatch = async (session: NodeSession): Promise<BatchResult | undefined> => {
+    if (!session.runBatch || !deps.gate) return undefined;
+    const command = (phase: Phase): PhaseCommand | undefined => {
+      const found = deps.command(phase, job.unit, job.node, job.plan);
+      return found && { ...found, phase };
+    };
+    const version = command('version');
+    // Health with retries is decided between its runs: the script stops before it.
+    const retried = (deps.health?.(job.unit.service).retries ?? 0) > 0;
+    const cut = retried ? UPGRADE_PHASES.indexOf('health') : -1;
+    const phases = UPGRADE_PHASES.slice(0, cut < 0 ? undefined : cut)
+      .map(command)
+      .filter((c): c is PhaseCommand => c !== undefined);
+    const gate = version ? await deps.gate() : undefined;
+    if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
+    try {
+      return await session.runBatch({ version, gate, phases }, ({ phase, result }) => {
+        records.push(deps.store.recordPhase(job.unit.id, phase, result));
+      });
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      const result = { ...errorResult(error), interrupted: 'connection' as const };
+      const phase = version ? 'version' : (phases[0]?.phase ?? 'drain');
+      records.push(deps.store.recordPhase(job.unit.id, phase, result));
+      return { steps: [{ phase, result }], stopped: false };
+    }
+  };
   let session: NodeSession;
   try {
     session = await deps.runner.open(job.node);
@@ -111,42 +164,61 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     let start = job.dispatch.fromPhase ?? 'drain';
     let versionBefore: string | null = null;
     if (job.dispatch.fromPhase === null || job.dispatch.resume) {
-      const probe = await runPhase(session, 'version');
+      const batch = await runBatch(session);
+      const probe = batch
+        ? batch.steps.find((step) => step.phase === 'version')?.result
+        : await runPhase(session, 'version');
       if (probe && probe.interrupted === 'connection')
         return outcome({ outcome: 'interrupted', phase: 'version', result: probe });
       if (probe && probe.exitCode !== 0)
         return outcome({ outcome: 'failed', phase: 'version', result: probe });
       versionBefore = probe ? probe.stdoutTail.trim() : null;
-      const found = versionBefore === null ? { at: 'from' as const } : await deps.classify(versionBefore);
-      if (found.at === 'skew') {
-        return outcome({
-          outcome: 'failed',
-          phase: 'version',
-          result: errorResult(new Error(found.why)),
-          versionBefore,
-          failureKind: 'skew',
-        });
-      }
-      if (found.at === 'target') {
-        // Already there: it still proves itself healthy once; after a drain it is undrained too.
-        const rest: Phase[] = job.dispatch.resume ? ['health', 'undrain'] : ['health'];
-        for (const phase of rest) {
-          const result = await runPhase(session, phase);
-          if (!result) continue;
+      if (batch && !batch.stopped) {
+        // The gate let it through (an upgradable version): the script ran the phases on.
+        for (const { phase, result } of batch.steps) {
+          if (phase === 'version') continue;
           if (result.interrupted === 'connection')
             return outcome({ outcome: 'interrupted', phase, result, versionBefore });
           if (result.exitCode !== 0 || result.interrupted)
             return outcome({ outcome: 'failed', phase, result, versionBefore });
         }
-        return outcome({
-          outcome: job.dispatch.resume ? 'done' : 'at_target',
-          phase: null,
-          result: null,
-          versionBefore,
-          versionAfter: versionBefore,
-        });
+        const last = batch.steps[batch.steps.length - 1]?.phase;
+        if (last === undefined || last === 'version') start = 'drain';
+        else if (last === 'undrain') return done(versionBefore);
+        else start = UPGRADE_PHASES[UPGRADE_PHASES.indexOf(last) + 1]!;
       }
-      if (job.dispatch.resume) start = 'drain';
+      if (!batch || batch.stopped) {
+        const found = versionBefore === null ? { at: 'from' as const } : await deps.classify(versionBefore);
+        if (found.at === 'skew') {
+          return outcome({
+            outcome: 'failed',
+            phase: 'version',
+            result: errorResult(new Error(found.why)),
+            versionBefore,
+            failureKind: 'skew',
+          });
+        }
+        if (found.at === 'target') {
+          // Already there: it still proves itself healthy once; after a drain it is undrained too.
+          const rest: Phase[] = job.dispatch.resume ? ['health', 'undrain'] : ['health'];
+          for (const phase of rest) {
+            const result = await runPhase(session, phase);
+            if (!result) continue;
+            if (result.interrupted === 'connection')
+              return outcome({ outcome: 'interrupted', phase, result, versionBefore });
+            if (result.exitCode !== 0 || result.interrupted)
+              return outcome({ outcome: 'failed', phase, result, versionBefore });
+          }
+          return outcome({
+            outcome: job.dispatch.resume ? 'done' : 'at_target',
+            phase: null,
+            result: null,
+            versionBefore,
+            versionAfter: versionBefore,
+          });
+        }
+        if (job.dispatch.resume) start = 'drain';
+      }
     }
     for (const phase of UPGRADE_PHASES.slice(UPGRADE_PHASES.indexOf(start))) {
       const result = await runPhase(session, phase);
@@ -156,14 +228,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       if (result.exitCode !== 0 || result.interrupted)
         return outcome({ outcome: 'failed', phase, result, versionBefore });
     }
-    return outcome({
-      outcome: 'done',
-      phase: null,
-      result: null,
-      versionBefore,
-      // A pinned deploy is known by its commit: the release's name would not tell it from the next one.
-      versionAfter: job.plan.pinned && job.plan.commit ? job.plan.commit : job.plan.release,
-    });
+    return done(versionBefore);
   } finally {
     await session.close().catch(() => undefined);
     await Promise.all(records);

@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.js';
 import { PlanRefusedError } from '../errors.js';
 import { own } from './lookup.js';
+import type { VersionGate } from './ports.js';
 import type { Plan } from './types.js';
 
 interface VersionNames {
@@ -116,4 +117,28 @@ export function checkSkew(input: SkewInput): Plan['skew'] {
     );
   }
   return skew;
+}
+
+/**
+ * The gate a batched unit's script applies to its `version` output (ports.ts `VersionGate`):
+ * it lets through only outputs `classifyVersion` reads as `from`, and stops on everything
+ * else — the target, any other release, any other commit — so the engine decides those as it
+ * does for a separate probe. Checked in `classifyVersion`'s order: the target first.
+ */
+export function versionGate(
+  names: VersionNames & { pinned: boolean },
+  range: ReadonlySet<string>,
+): VersionGate {
+  const order = names.config.releases.order;
+  const from = names.from ?? names.config.releases.named[names.release]?.from;
+  // Release names reported as is: `from` (and the release itself when only its pinned commit is the target).
+  const goNames = [from, names.pinned ? names.release : undefined].filter(
+    (name): name is string => name !== undefined && order.includes(name),
+  );
+  const stopNames = order.filter((name) => !goNames.includes(name));
+  const stopShas = names.commit ? [names.commit] : [];
+  const goShas = [...(from !== undefined && names.fromCommit ? [names.fromCommit] : []), ...range].filter(
+    (sha) => /^[0-9a-f]{7,40}$/i.test(sha) && !stopShas.includes(sha),
+  );
+  return { stopNames, stopShas, goNames, goShas };
 }

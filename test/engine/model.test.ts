@@ -14,7 +14,15 @@ import { type FleetSpec, fleetPlan, fleetSpec } from './model/fleet.js';
 import { Sim, Violation } from './model/sim.js';
 
 const RUNS = Number.parseInt(process.env.DROVER_FUZZ_RUNS ?? '200', 10);
-const SEED = process.env.DROVER_FUZZ_SEED ? Number.parseInt(process.env.DROVER_FUZZ_SEED, 10) : undefined;
+// `npm test` runs one fixed seed (one whose 200 sequences reach every terminal state), so a
+// run is the same on every machine; the long fuzz run (`DROVER_FUZZ_RUNS` set) draws a new
+// seed each time unless one is given.
+const FIXED_SEED = 1;
+const SEED = process.env.DROVER_FUZZ_SEED
+  ? Number.parseInt(process.env.DROVER_FUZZ_SEED, 10)
+  : process.env.DROVER_FUZZ_RUNS
+    ? undefined
+    : FIXED_SEED;
 
 type Cmd = fc.AsyncCommand<object, Sim>;
 

@@ -157,7 +157,12 @@ describe('infrastructure', () => {
   }, 120_000);
 
   it('gives up on a unit whose connection drops three times during health with a failure naming the phase and count; retry runs health and undrain', async () => {
-    lab = await startLab({ computes: 2, strategy: '{ kind: all-at-once, maxFailures: 10 }' });
+    // The fleet drops a connection as an exec matching `on` starts: one exec per phase here.
+    lab = await startLab({
+      computes: 2,
+      strategy: '{ kind: all-at-once, maxFailures: 10 }',
+      batchPhases: false,
+    });
     lab.fleet.behave('cmp-01', { drop: { on: /bin\/health/, afterMs: 0 } });
     const started = await lab.engine.upgrades.start(OPS, 'havana', { environment: 'lab' });
     let snapshot = await driveAtMost(started.upgrade.id);

@@ -24,6 +24,8 @@ export interface LabOptions {
   computes?: number;
   strategy?: string;
   concurrency?: number;
+  /** ssh.batchPhases (default: false, or DROVER_TEST_BATCH_PHASES). */
+  batchPhases?: boolean;
   backend?: Backend;
   extra?: string;
   /** More keys of the lab environment, as YAML lines indented by four spaces. */
@@ -58,6 +60,12 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/**
+ * ssh.batchPhases as the config's default (false) unless DROVER_TEST_BATCH_PHASES=true: the
+ * engine suites run both ways over real SSH (`npm run test:batched`).
+ */
+const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES === 'true';
+
 const DEFAULT_SERVICES = `  keystone:     { roles: [controller], paths: [keystone/] }
   nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
   nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }`;
@@ -71,7 +79,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   const phases = Object.entries({ ...fleet.phases, ...options.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
-  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s }
+  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${options.batchPhases ?? batchPhases()} }
 services:
 ${options.services ?? DEFAULT_SERVICES}
 releases:

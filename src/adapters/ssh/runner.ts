@@ -7,6 +7,7 @@ import type { Config } from '../../config/schema.js';
 import type { NodeRunner, NodeSession } from '../../engine/ports.js';
 import type { NodeRef } from '../../engine/types.js';
 import { HostKeyError, NodeUnreachableError } from '../../errors.js';
+import { execBatch } from './batch.js';
 import { createConnector } from './connect.js';
 import { type ExecOptions, exec, lost } from './exec.js';
 import { createJumps, hopName, type Tunnel } from './jumps.js';
@@ -54,6 +55,7 @@ export function createSshRunner(options: SshRunnerOptions): NodeRunner {
       // A reused connection may have died silently while idle: its first command must be
       // answered as fast as a new connection would have been.
       answerWithinMs: reused ? options.ssh.connectTimeout : undefined,
+      batch: options.ssh.batchPhases,
     });
   return {
     async open(node: NodeRef): Promise<NodeSession> {
@@ -112,12 +114,40 @@ function dispose(connection: Connection): void {
  * Runs commands on the connection; closing the session hands the connection back to the pool
  * when every command ended with an exit status, and disposes it otherwise.
  */
-function openSession(connection: Connection, pool: IdlePool<Connection>, options: ExecOptions): NodeSession {
+function openSession(
+  connection: Connection,
+  pool: IdlePool<Connection>,
+  { batch, ...options }: ExecOptions & { batch: boolean },
+): NodeSession {
   let clean = true;
   let running = 0;
   let closed = false;
   let first = true;
+  const runBatch: NodeSession['runBatch'] = async (script, onStep) => {
+    if (connection.dropped) {
+      const step = { phase: script.version?.phase ?? script.phases[0]?.phase ?? 'drain', result: lost(0) };
+      onStep(step);
+      return { steps: [step], stopped: false };
+    }
+    const answerWithinMs = first ? options.answerWithinMs : undefined;
+    first = false;
+    running += 1;
+    try {
+      const ran = await execBatch(
+        connection.client,
+        script,
+        { ...options, answerWithinMs },
+        () => connection.dropped,
+        onStep,
+      );
+      if (!ran.exited) clean = false;
+      return ran.result;
+    } finally {
+      running -= 1;
+    }
+  };
   return {
+    ...(batch ? { runBatch } : {}),
     async run(command) {
       if (connection.dropped) return lost(0);
       const answerWithinMs = first ? options.answerWithinMs : undefined;

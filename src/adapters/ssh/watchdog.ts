@@ -35,8 +35,13 @@ export function simpleWords(text: string): string[] | undefined {
 
 /** The command under the watchdog: it and everything it starts are gone at the timeout. */
 export function wrapWithTimeout(command: Pick<Command, 'text' | 'timeoutMs'>): string {
+  return `exec ${underWatchdog(command)}`;
+}
+
+/** `timeout … <command>`, as a line of a shell script (batch.ts) or after `exec`. */
+export function underWatchdog(command: Pick<Command, 'text' | 'timeoutMs'>): string {
   const seconds = (Math.max(100, command.timeoutMs) / 1000).toFixed(3);
-  const watchdog = `exec timeout -k ${killAfterSeconds(command.timeoutMs)}s ${seconds}s`;
+  const watchdog = `timeout -k ${killAfterSeconds(command.timeoutMs)}s ${seconds}s`;
   const words = simpleWords(command.text);
   return words ? `${watchdog} ${words.join(' ')}` : `${watchdog} sh -c ${shellQuote(command.text)}`;
 }

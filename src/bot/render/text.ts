@@ -3,7 +3,7 @@
 import { naturalSort } from '../../engine/natural.js';
 import type { UpgradeSnapshot } from '../../engine/ports.js';
 import type { Plan, PlannedHook } from '../../engine/types.js';
-import { clipList, names } from '../limits.js';
+import { COMMON, clipList, names, nodeRanges } from '../limits.js';
 
 export function progressBar(done: number, total: number, width = 20): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
@@ -34,6 +34,18 @@ export function describeSnapshot(snapshot: UpgradeSnapshot): string {
   return lines.join('\n');
 }
 
+/** A wave's nodes as natural-sorted ranges and a count (per service when the wave runs several). */
+export function waveNodes(wave: Plan['waves'][number], max: number = COMMON.line): string {
+  const services = [...new Set(wave.units.map((u) => u.service))];
+  if (services.length <= 1) return nodeRanges(naturalSort(wave.units.map((u) => u.node)), max);
+  return services
+    .map((service) => {
+      const nodes = naturalSort(wave.units.filter((u) => u.service === service).map((u) => u.node));
+      return `${service}@${nodeRanges(nodes, Math.floor(max / services.length))}`;
+    })
+    .join('; ');
+}
+
 function someNodes(nodes: string[], shown = 10): string {
   const more = nodes.length - shown;
   return more > 0 ? `${nodes.slice(0, shown).join(' ')} … and ${more} more` : nodes.join(' ');
@@ -61,12 +73,7 @@ export function planTable(plan: Plan): string {
       : []),
     ...plan.waves.flatMap((wave) => [
       ...hooks.filter((hook) => hook.name === 'pre' && hook.wave === wave.index).map(hookRow),
-      [
-        String(wave.index + 1),
-        wave.service,
-        wave.units.map((u) => (wave.service.includes(',') ? `${u.service}@${u.node}` : u.node)).join(' '),
-        wave.why,
-      ],
+      [String(wave.index + 1), wave.service, waveNodes(wave), wave.why],
     ]),
     ...hooks
       .filter((hook) => hook.name === 'post')

@@ -60,6 +60,7 @@ describe.skipIf(unavailable)('host certificates', () => {
     keepalive: 15_000,
     keepOpen: 0,
     concurrency: 4,
+    batchPhases: true,
     outputTail: 1024,
     transport,
     config: 'none',

@@ -34,6 +34,7 @@ describe.skipIf(unavailable)('jump hosts with the node-ssh transport', () => {
     keepalive: 15_000,
     keepOpen: 60_000,
     concurrency: 4,
+    batchPhases: true,
     outputTail: 1024,
     transport: 'node-ssh',
     config: 'none',

@@ -12,6 +12,7 @@ import type { NodeSession } from '../../../src/engine/ports.js';
 import { renderTemplate } from '../../../src/engine/template.js';
 import { HostKeyError, NodeUnreachableError } from '../../../src/errors.js';
 import { type Fleet, hashedLine, knownHostName } from '../../support/fleet/common.js';
+import { batchSuite } from './batch-suite.js';
 
 export interface Subject {
   fleet: () => Fleet;
@@ -43,6 +44,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 export function runnerSuite(subject: Subject): void {
+  batchSuite(subject);
   const root = mkdtempSync(join(tmpdir(), 'drover-ssh-'));
   const ssh = (knownHosts?: string): Config['ssh'] => ({
     user: subject.fleet().user,
@@ -54,6 +56,7 @@ export function runnerSuite(subject: Subject): void {
     keepalive: 15_000,
     keepOpen: 0,
     concurrency: 4,
+    batchPhases: true,
     outputTail: 1024,
     transport: subject.transport,
     config: 'none',
@@ -267,6 +270,7 @@ export function poolSuite(subject: Subject): void {
     keepalive: 15_000,
     keepOpen: 0,
     concurrency: 4,
+    batchPhases: true,
     outputTail: 1024,
     transport: subject.transport,
     config: 'none',
