@@ -3,31 +3,11 @@
 // an error that names it rather than a setting silently ignored.
 import { z } from 'zod';
 import { regexProblem } from './regex-check.js';
+import { hopSchema, sshSchema } from './schema-ssh.js';
+import { count, duration } from './units.js';
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** The longest delay a Node.js timer takes (2^31−1 ms, about 24.8 days); longer ones fire at once. */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
-
-/** `90s`, `10m`, `0s` → milliseconds, at most MAX_DURATION_MS. */
-export const duration = z
-  .string()
-  .regex(DURATION, 'expected a duration such as 90s, 10m or 1h')
-  .transform((text) => {
-    const [, amount, unit] = DURATION.exec(text) ?? [];
-    return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  })
-  .refine((ms) => ms <= MAX_DURATION_MS, {
-    message: 'longer than 24d (2^31−1 ms, the longest timer drover can set): use at most 24d',
-  });
-
-/** A count of nodes: a whole number, or a percentage of the set it applies to (`25%`). */
-export const count = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?%$/, 'expected a whole number or a percentage such as 25%'),
-]);
-export type Count = z.infer<typeof count>;
+export { type HopInput, hopSchema, sshSchema } from './schema-ssh.js';
+export { type Count, count, duration, MAX_DURATION_MS } from './units.js';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, . _ -');
 
@@ -106,29 +86,6 @@ export const approvalsSchema = z.strictObject({
     .describe('other operators who must approve a rollback'),
 });
 export type Approvals = z.infer<typeof approvalsSchema>;
-
-const HOP = /^(?:([^@\s]+)@)?([^@:\s[\]]+|\[[^\]\s]+\])(?::(\d{1,5}))?$/;
-
-/** A jump host: `user@host:port` (user and port optional) or `{host, port, user}`. */
-export const hopSchema = z.union([
-  z
-    .string()
-    .regex(HOP, 'expected a jump host such as ops@bastion.example.com:22')
-    .transform((text) => {
-      const [, user, host = '', port] = HOP.exec(text) ?? [];
-      return {
-        host: host.replace(/^\[(.*)\]$/, '$1'),
-        ...(port === undefined ? {} : { port: Number(port) }),
-        ...(user === undefined ? {} : { user }),
-      };
-    }),
-  z.strictObject({
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535).optional(),
-    user: z.string().min(1).optional(),
-  }),
-]);
-export type HopInput = z.infer<typeof hopSchema>;
 
 export const nodeSchema = z.strictObject({
   name,
@@ -311,56 +268,6 @@ export const serviceHooksSchema = z.strictObject({
 
 export const HOOKS = ['precheck', 'pre', 'post', 'rollback'] as const;
 export type HookName = (typeof HOOKS)[number];
-
-export const sshSchema = z.strictObject({
-  user: z.string().min(1).describe('login user (a node’s `user` overrides it)'),
-  port: z.number().int().min(1).max(65535).default(22).describe('default port; a node’s `port` overrides it'),
-  privateKey: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('key file; its passphrase, if any, from $DROVER_SSH_PASSPHRASE'),
-  agent: z.boolean().default(false).describe('use the ssh agent at $SSH_AUTH_SOCK'),
-  knownHosts: z
-    .string()
-    .min(1)
-    .default('~/.ssh/known_hosts')
-    .describe('host keys; unknown or changed keys are refused'),
-  connectTimeout: duration.default(10_000).describe('default 10s'),
-  keepalive: duration.default(15_000).describe('keepalive interval, default 15s'),
-  keepOpen: duration
-    .default(60_000)
-    .describe(
-      'how long an idle connection stays open for the node’s next unit or deploy, default 60s; 0s closes each after its unit',
-    ),
-  concurrency: z.number().int().min(1).max(1000).default(20).describe('nodes in flight at once, per wave'),
-  batchPhases: z
-    .boolean()
-    .default(false)
-    .describe(
-      'send a unit’s phases (version, drain, upgrade, health, undrain) to its node as one POSIX sh script, one round trip; false: one exec per phase (for nodes without a POSIX sh)',
-    ),
-  transport: z
-    .enum(['node-ssh', 'openssh'])
-    .default('node-ssh')
-    .describe('node-ssh (built in) or openssh (the system ssh, with ssh.config, ControlMaster for keepOpen)'),
-  config: z
-    .string()
-    .min(1)
-    .default('~/.ssh/config')
-    .describe('openssh: the ssh_config file the system ssh reads (-F)'),
-  jump: z
-    .array(hopSchema)
-    .default([])
-    .describe('jump hosts for every node, in order (user@host:port); a node’s `jump` overrides'),
-  outputTail: z
-    .number()
-    .int()
-    .min(256)
-    .max(1_048_576)
-    .default(8192)
-    .describe('bytes of stdout and of stderr kept per phase'),
-});
 
 export const personSchema = z.strictObject({
   email: z.string().email().describe('the git author e-mail'),
