@@ -15,6 +15,7 @@ import { runUnit } from '../../../src/engine/run-unit.js';
 import type { Actor, NodeRef, Phase, PhaseResult, Plan } from '../../../src/engine/types.js';
 import { applyVerb, type VerbRequest } from '../../../src/engine/verbs.js';
 import { RefusedError } from '../../../src/errors.js';
+import { snapshotOf } from '../../support/snapshot.js';
 import type { FleetSpec } from './fleet.js';
 
 export const OPERATOR: Actor = { id: 'cli:ops@model', platform: 'cli', name: 'ops' };
@@ -76,56 +77,10 @@ export class Sim {
     this.classify = versionClassifier(this.config, undefined);
     for (const [key, version] of Object.entries(spec.version))
       this.state.set(key, { version, drained: false, upgrades: 0, runs: {} });
-    let seq = 0;
+    const initial = snapshotOf(this.plan);
     this.snapshot = {
-      upgrade: {
-        id: 1,
-        environment: 'lab',
-        release: 'havana',
-        state: 'planned',
-        reason: 'started by ops',
-        plan: this.plan,
-        revision: 0,
-        currentWave: 0,
-        pausedBy: null,
-        startedBy: 'ops',
-        createdAt: this.now,
-        updatedAt: this.now,
-      },
-      waves: this.plan.waves.map((wave, index) => ({
-        upgradeId: 1,
-        index,
-        service: wave.service,
-        state: 'pending',
-        reason: '',
-        startedAt: null,
-        finishedAt: null,
-      })),
-      units: this.plan.waves.flatMap((wave, index) =>
-        wave.units.map((unit) => {
-          seq += 1;
-          return {
-            id: seq,
-            upgradeId: 1,
-            wave: index,
-            seq,
-            service: unit.service,
-            node: unit.node,
-            state: 'pending' as const,
-            phase: null,
-            startedSeq: null,
-            exitCode: null,
-            outputTail: '',
-            versionBefore: null,
-            versionAfter: null,
-            attempts: 0,
-            startedAt: null,
-            finishedAt: null,
-          };
-        }),
-      ),
-      failures: [],
-      hooks: [],
+      ...initial,
+      upgrade: { ...initial.upgrade, reason: 'started by ops', createdAt: this.now, updatedAt: this.now },
     };
     for (const unit of this.snapshot.units) this.allowed.set(unit.id, 1);
   }
