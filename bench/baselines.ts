@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { renderTemplate } from '../src/engine/template.js';
+import { renderTemplate } from '../src/shell/template.js';
 import { measure } from './measure.js';
 import type { Contender, Outcome, Scenario } from './types.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimFleet } from '../src/adapters/simfleet/fleet.js';
+import { startSimFleet } from '../src/demo/fleet.js';
 import { createDemoRepo } from '../src/demo/repo.js';
 import { freshPostgresDatabase } from '../test/support/db.js';
 import { slackClient, startFakeSlack } from '../test/support/fake-slack.js';

@@ -1,7 +1,7 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
 import { own } from '../engine/lookup.js';
-import { unknownPlaceholders } from '../engine/template.js';
+import { unknownPlaceholders } from '../shell/template.js';
 import { governanceIssues } from './governance.js';
 import type { PathKey } from './load.js';
 import { cronProblem, timezoneProblem } from './schedule-check.js';

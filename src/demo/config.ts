@@ -1,5 +1,5 @@
 // The demo's drover.yaml: the simulated fleet, the generated repository, and three people.
-import type { SimFleet } from '../adapters/simfleet/fleet.js';
+import type { SimFleet } from './fleet.js';
 
 export function demoConfig(repo: string, fleet: SimFleet): string {
   const nodes = fleet.nodes.map(

@@ -1,8 +1,8 @@
 // What a service runs: the global phase templates and timeouts with the service's own
 // `services.<name>.phases` laid over them, and its hooks. Pure: the config in, commands out.
 import type { Config, HookName } from '../config/schema.js';
+import { renderTemplate } from '../shell/template.js';
 import type { Command } from './ports.js';
-import { renderTemplate } from './template.js';
 import type { Phase } from './types.js';
 
 export interface ServicePhases {

@@ -11,8 +11,8 @@ import { sshSchema } from '../../src/config/schema.js';
 import { bisect } from '../../src/engine/culprit.js';
 import { makeProbe, reconnecting, restore } from '../../src/engine/culprit-probe.js';
 import type { Command } from '../../src/engine/ports.js';
-import { renderTemplate } from '../../src/engine/template.js';
 import type { Phase } from '../../src/engine/types.js';
+import { renderTemplate } from '../../src/shell/template.js';
 import { type InProcessFleet, startInProcessFleet } from '../support/fleet/inprocess.js';
 import { brokenFileHook, buildRangeRepo } from '../support/git.js';
 

@@ -5,7 +5,7 @@
 // `@@drover:<nonce> gate stop` and exit status 86. The nonce is random per script, so no
 // phase's output can forge a marker. Every value is shell-quoted.
 import type { Batch } from '../../engine/ports.js';
-import { shellQuote } from '../../engine/template.js';
+import { shellQuote } from '../../shell/template.js';
 import { underWatchdog } from './watchdog.js';
 
 /** The exit status of a script whose gate stopped it after `version`. */

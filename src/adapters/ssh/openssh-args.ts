@@ -6,8 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { shellQuote } from '../../engine/template.js';
 import type { Hop, NodeRef } from '../../engine/types.js';
+import { shellQuote } from '../../shell/template.js';
 
 /** drover's runtime directory (control sockets): $XDG_RUNTIME_DIR/drover, else /tmp/drover-<uid>. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {

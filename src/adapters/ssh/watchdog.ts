@@ -3,7 +3,7 @@
 // single-quoted words, as rendered templates usually are) is handed to `timeout` as its words;
 // anything else runs through `sh -c`, which costs the node one more process per command.
 import type { Command } from '../../engine/ports.js';
-import { shellQuote } from '../../engine/template.js';
+import { shellQuote } from '../../shell/template.js';
 
 /** Seconds the remote watchdog waits after TERM before KILL: a tenth of the timeout, 1–5 s. */
 export const killAfterSeconds = (timeoutMs: number) =>

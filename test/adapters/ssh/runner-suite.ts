@@ -9,8 +9,8 @@ import type { SshRunnerOptions } from '../../../src/adapters/ssh/runner.js';
 import { createNodeRunner } from '../../../src/adapters/ssh/transport.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { NodeSession } from '../../../src/engine/ports.js';
-import { renderTemplate } from '../../../src/engine/template.js';
 import { HostKeyError, NodeUnreachableError } from '../../../src/errors.js';
+import { renderTemplate } from '../../../src/shell/template.js';
 import { type Fleet, hashedLine, knownHostName } from '../../support/fleet/common.js';
 import { batchSuite } from './batch-suite.js';
 

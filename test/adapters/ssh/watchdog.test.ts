@@ -2,7 +2,7 @@
 // shell reads as themselves skip the inner shell; anything a shell would interpret keeps it.
 import { describe, expect, it } from 'vitest';
 import { simpleWords, wrapWithTimeout } from '../../../src/adapters/ssh/watchdog.js';
-import { renderTemplate } from '../../../src/engine/template.js';
+import { renderTemplate } from '../../../src/shell/template.js';
 
 describe('the remote watchdog', () => {
   it('hands simple commands to timeout as their words', () => {

@@ -4,11 +4,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { hostName } from '../../../src/adapters/ssh/known-hosts.js';
 
-export type { Fleet, SimNode as FleetNode } from '../../../src/adapters/simfleet/fleet.js';
-export { upgradesIn } from '../../../src/adapters/simfleet/fleet.js';
-export { installKit, KIT_PHASES } from '../../../src/adapters/simfleet/kit.js';
 /** `[host]:port` (or `host` on 22), as OpenSSH names a host in known_hosts. */
 export { hostName as knownHostName } from '../../../src/adapters/ssh/known-hosts.js';
+export type { Fleet, SimNode as FleetNode } from '../../../src/demo/fleet.js';
+export { upgradesIn } from '../../../src/demo/fleet.js';
+export { installKit, KIT_PHASES } from '../../../src/demo/kit.js';
 
 /** A hashed known_hosts host field (`|1|salt|hmac`), as `ssh-keygen -H` writes it. */
 export function hashedHostName(name: string): string {
@@ -24,4 +24,4 @@ export function hashedLine(node: { host: string; port: number; hostKeyLine: stri
 }
 
 /** An ed25519 key pair ssh2 can read back (its generator is sometimes wrong). */
-export { generateKey } from '../../../src/adapters/simfleet/fleet.js';
+export { generateKey } from '../../../src/demo/fleet.js';

@@ -4,4 +4,4 @@ export {
   type SimFleet as InProcessFleet,
   type SimFleetOptions as InProcessFleetOptions,
   startSimFleet as startInProcessFleet,
-} from '../../../src/adapters/simfleet/fleet.js';
+} from '../../../src/demo/fleet.js';

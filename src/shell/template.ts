@@ -1,9 +1,6 @@
 // Command templates from the config, rendered with every value as one shell-quoted word —
 // also inside a longer word (`/srv/{{node}}/bin` → `/srv/'n1'/bin`). Nothing a value holds
 // (`;`, `$(…)`, backticks, quotes, newlines) can run.
-import type { Config } from '../config/schema.js';
-import type { Command } from './ports.js';
-import type { Phase } from './types.js';
 
 export const TEMPLATE_VALUES = [
   'node',
@@ -39,15 +36,4 @@ export function unknownPlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)]
     .map((m) => m[1]!)
     .filter((name) => !(TEMPLATE_VALUES as readonly string[]).includes(name));
-}
-
-export function phaseCommand(
-  config: Config,
-  phase: Phase,
-  values: Record<string, string>,
-): Command | undefined {
-  const template = config.phases[phase];
-  if (template === undefined) return undefined;
-  const timeoutMs = config.phases.timeouts[phase] ?? config.phases.timeouts.default;
-  return { phase, text: renderTemplate(template, values), timeoutMs };
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { phaseCommand, renderTemplate, shellQuote } from '../../src/engine/template.js';
+import { serviceCommand } from '../../src/engine/service-phases.js';
+import { renderTemplate, shellQuote } from '../../src/shell/template.js';
 import { openstackConfig } from '../support/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-template-'));
@@ -55,23 +56,27 @@ describe('renderTemplate', () => {
   });
 });
 
-describe('phaseCommand', () => {
+describe('serviceCommand', () => {
   it('renders a phase with its timeout, the default otherwise; undefined for an unconfigured optional phase', () => {
     const config = openstackConfig({ extra: '' });
     const withTimeouts = {
       ...config,
       phases: { ...config.phases, timeouts: { default: 300_000, upgrade: 1_200_000 } },
     };
-    expect(phaseCommand(withTimeouts, 'upgrade', { service: 'keystone', commit: 'abc' })).toEqual({
+    expect(
+      serviceCommand(withTimeouts, 'keystone', 'upgrade', { service: 'keystone', commit: 'abc' }),
+    ).toEqual({
       phase: 'upgrade',
       text: `bin/upgrade 'keystone' 'abc'`,
       timeoutMs: 1_200_000,
     });
-    expect(phaseCommand(withTimeouts, 'health', { service: 'keystone' })?.timeoutMs).toBe(300_000);
+    expect(serviceCommand(withTimeouts, 'keystone', 'health', { service: 'keystone' })?.timeoutMs).toBe(
+      300_000,
+    );
     const { drain: _d, health: _h, undrain: _u, ...rest } = withTimeouts.phases;
     const minimal = { ...withTimeouts, phases: rest };
-    expect(phaseCommand(minimal, 'drain', { service: 'keystone' })).toBeUndefined();
-    expect(phaseCommand(minimal, 'health', { service: 'keystone' })).toBeUndefined();
-    expect(phaseCommand(minimal, 'undrain', { service: 'keystone' })).toBeUndefined();
+    expect(serviceCommand(minimal, 'keystone', 'drain', { service: 'keystone' })).toBeUndefined();
+    expect(serviceCommand(minimal, 'keystone', 'health', { service: 'keystone' })).toBeUndefined();
+    expect(serviceCommand(minimal, 'keystone', 'undrain', { service: 'keystone' })).toBeUndefined();
   });
 });

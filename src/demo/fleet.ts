@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ssh2 from 'ssh2';
-import type { NodeRef } from '../../engine/types.js';
-import { hostName } from '../ssh/known-hosts.js';
+import { hostName } from '../adapters/ssh/known-hosts.js';
+import type { NodeRef } from '../engine/types.js';
 import { installKit, KIT_PHASES } from './kit.js';
 
 export interface SimNode extends NodeRef {
