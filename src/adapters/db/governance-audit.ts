@@ -1,5 +1,6 @@
-// Reading the audit log back: `audit [env=E] [n=20]` in chat, newest first.
-import { desc, eq } from 'drizzle-orm';
+// Reading the audit log back: `audit [env=E] [n=20]` in chat, newest first; `drover audit`
+// (an export for a SIEM), oldest first.
+import { and, asc, desc, eq, gte, type SQL } from 'drizzle-orm';
 import type { AuditRecord } from '../../bot/governance/ports.js';
 import type { Actor } from '../../engine/types.js';
 import type { Queryable } from './db.js';
@@ -14,18 +15,10 @@ const PLATFORMS: ReadonlyArray<Actor['platform']> = [
   'engine',
 ];
 
-export async function recentAudit(
-  db: Queryable,
-  limit: number,
-  environment?: string,
-): Promise<AuditRecord[]> {
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(environment === undefined ? undefined : eq(auditLog.environment, environment))
-    .orderBy(desc(auditLog.id))
-    .limit(limit);
-  return rows.map((row) => ({
+type AuditRow = typeof auditLog.$inferSelect;
+
+function toRecord(row: AuditRow): AuditRecord {
+  return {
     id: row.id,
     at: row.at,
     actor: {
@@ -39,5 +32,41 @@ export async function recentAudit(
     upgradeId: row.upgradeId,
     requestId: row.requestId,
     environment: row.environment,
-  }));
+  };
+}
+
+export async function recentAudit(
+  db: Queryable,
+  limit: number,
+  environment?: string,
+): Promise<AuditRecord[]> {
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(environment === undefined ? undefined : eq(auditLog.environment, environment))
+    .orderBy(desc(auditLog.id))
+    .limit(limit);
+  return rows.map(toRecord);
+}
+
+export interface AuditQuery {
+  environment?: string;
+  /** Entries written at or after this time. */
+  since?: Date;
+  /** Only the newest this many (still listed oldest first). */
+  limit?: number;
+}
+
+/** The audit log oldest first (`drover audit`): every entry, or those the query keeps. */
+export async function auditEntries(db: Queryable, query: AuditQuery = {}): Promise<AuditRecord[]> {
+  const where: SQL[] = [];
+  if (query.environment !== undefined) where.push(eq(auditLog.environment, query.environment));
+  if (query.since !== undefined) where.push(gte(auditLog.at, query.since));
+  const select = db
+    .select()
+    .from(auditLog)
+    .where(and(...where));
+  if (query.limit === undefined) return (await select.orderBy(asc(auditLog.id))).map(toRecord);
+  const newest = await select.orderBy(desc(auditLog.id)).limit(query.limit);
+  return newest.reverse().map(toRecord);
 }
