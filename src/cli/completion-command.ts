@@ -11,7 +11,7 @@ export const command: CliCommand = {
       .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh']))
       .addHelpText(
         'after',
-        '\nbash: eval "$(drover completion bash)" in ~/.bashrc\nzsh:  drover completion zsh > "${fpath[1]}/_drover" (or eval it after compinit)',
+        '\nbash: eval "$(drover completion bash)" in ~/.bashrc\nzsh:  drover completion zsh > ~/.zfunc/_drover (a directory of $fpath), or eval it after compinit',
       )
       .action(async (shell: 'bash' | 'zsh') => {
         const { bashCompletion, zshCompletion } = await import('./completion.js');
