@@ -1,7 +1,7 @@
 // `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
 // with file:line:column), and with --reach what it points at.
-import { ConfigError } from '../config/errors.js';
-import { configPath, dotted, loadConfig } from '../config/load.js';
+import { ConfigError, formatIssue } from '../config/errors.js';
+import { configLocator, configPath, dotted, loadConfig } from '../config/load.js';
 import { configWarnings } from '../config/warnings.js';
 import type { CliCommand } from './program.js';
 import { checkReach } from './reach.js';
@@ -35,10 +35,13 @@ export const command: CliCommand = {
           for (const warning of configWarnings(config))
             io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
         }
-        const problems = flags.reach ? await checkReach(config, io) : [];
+        const reach = flags.reach ? await checkReach(config, io) : [];
+        // Each problem at the position of the key at fault, as the config's own errors are.
+        const locate = reach.length > 0 ? configLocator(file) : undefined;
+        const problems = reach.map((problem) => ({ ...locate!(problem.path), message: problem.message }));
         if (flags.json) io.out(JSON.stringify({ file, valid: problems.length === 0, errors: problems }));
         else if (flags.reach && problems.length === 0) io.out('  reach: every file, ref and node answered');
-        else for (const problem of problems) io.err(`${file}: ${problem}`);
+        else for (const problem of problems) io.err(formatIssue(problem));
         exit(problems.length === 0 ? 0 : 1);
       });
   },

@@ -138,6 +138,19 @@ function zodIssues(
   });
 }
 
+/**
+ * Where each key of a config file is (for problems found after loading, such as `validate
+ * --reach`): file:line:column of the key `path` names, or of the nearest ancestor the file has.
+ */
+export function configLocator(file: string): (path: PathKey[]) => ConfigIssue {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readConfigFile(file), { lineCounter, prettyErrors: false });
+  return (path) => {
+    const { line, col } = lineCounter.linePos(rangeOf(doc.contents, path, true) ?? 0);
+    return { file, line, column: col, path: dotted(path), message: '' };
+  };
+}
+
 /** The source offset of the key (or, for sequence items, the value) that `path` names. */
 function rangeOf(root: unknown, path: PathKey[], preferKey: boolean): number | undefined {
   let node = root as Node | null | undefined;
