@@ -12,7 +12,7 @@ export const command: CliCommand = {
         'after',
         '\nDATABASE_URL selects PostgreSQL; otherwise the embedded database in .drover/db',
       )
-      .option('--json', 'print {backend, location, applied, total} (docs/json.md)')
+      .option('--json', 'print {backend, location, applied, total, migrations} (docs/json.md)')
       .action(async (flags: { json?: boolean }) => {
         const { migrateCommand } = await import('../adapters/db/open.js');
         const { text, ...report } = await migrateCommand(io.env, resolve('.drover', 'db'));

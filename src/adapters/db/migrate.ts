@@ -78,3 +78,11 @@ export function migrationsHash(): string {
     hash.update(file).update(readFileSync(join(MIGRATIONS, file)));
   return hash.digest('hex').slice(0, 12);
 }
+
+/** The migrations in the order they are applied (the journal's), by name: `0000_initial`, … */
+export function migrationNames(): string[] {
+  const journal: { entries: Array<{ idx: number; tag: string }> } = JSON.parse(
+    readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf8'),
+  );
+  return [...journal.entries].sort((a, b) => a.idx - b.idx).map((entry) => entry.tag);
+}

@@ -14,7 +14,7 @@ import { createDedup, createDigestRuns } from './claims.js';
 import type { Db } from './db.js';
 import { createGovernanceStore } from './governance.js';
 import { acquireDirectoryLock } from './lock.js';
-import { type Migrated, migratePgliteClient, migratePostgresUrl } from './migrate.js';
+import { type Migrated, migratePgliteClient, migratePostgresUrl, migrationNames } from './migrate.js';
 import { createOutbox } from './outbox.js';
 import { copyTemplate, dropTemplateDatabases, saveTemplate, templateDir } from './pglite-template.js';
 import * as schema from './schema.js';
@@ -179,6 +179,8 @@ export interface MigrationReport {
   /** Migrations this run applied, and how many are applied in all. */
   applied: number;
   total: number;
+  /** The names of those this run applied (`0007_governance`), oldest first. */
+  migrations: string[];
 }
 
 /** `drover migrate`: opens the database (which applies pending migrations) and says what it did. */
@@ -198,6 +200,7 @@ export async function migrateCommand(
       location: where,
       applied,
       total,
+      migrations: migrationNames().slice(total - applied, total),
       text: `migrations applied on ${name} (${where}): ${what}`,
     };
   } finally {

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { migrationNames } from '../../../src/adapters/db/migrate.js';
 import { migrateCommand, openDatabase } from '../../../src/adapters/db/open.js';
 import { templateDir } from '../../../src/adapters/db/pglite-template.js';
 import { DatabaseLockedError } from '../../../src/errors.js';
-import { runScript } from '../../support/child.js';
+import { drover, runScript } from '../../support/child.js';
 import { freshPostgresDatabase } from '../../support/db.js';
 
 const server = process.env.DATABASE_URL;
@@ -21,10 +22,14 @@ describe('migrations on PGlite', () => {
     const dir = join(root, 'db');
     // A template of another migration set is dropped when this one is saved.
     mkdirSync(join(root, 'cache', 'pglite-0.0.0-0123456789ab'), { recursive: true });
-    expect((await migrateCommand(env, dir)).text).toMatch(
-      /^migrations applied on PGlite \(.*\/db\): \d+ new$/,
-    );
-    expect((await migrateCommand(env, dir)).text).toMatch(/: up to date \(\d+ applied\)$/);
+    const first = await migrateCommand(env, dir);
+    expect(first.text).toMatch(/^migrations applied on PGlite \(.*\/db\): \d+ new$/);
+    expect(first.migrations).toEqual(migrationNames());
+    expect(first).toMatchObject({ applied: migrationNames().length, total: migrationNames().length });
+    expect(migrationNames()[0]).toBe('0000_initial');
+    const second = await migrateCommand(env, dir);
+    expect(second.text).toMatch(/: up to date \(\d+ applied\)$/);
+    expect(second).toMatchObject({ applied: 0, migrations: [] });
     expect(existsSync(templateDir(env))).toBe(true);
     expect(readdirSync(join(root, 'cache'))).toEqual([basename(templateDir(env))]);
     // A directory holding something else is not overwritten.
@@ -91,6 +96,26 @@ describe.runIf(server)('migrations on PostgreSQL', () => {
       expect(again.text).toMatch(
         /^migrations applied on PostgreSQL \(postgres:\/\/.*\): up to date \(\d+ applied\)$/,
       );
+    } finally {
+      await drop();
+    }
+  }, 120_000);
+
+  it('`drover migrate --json` says what it applied: every migration on an empty database, then none', async () => {
+    const { url, drop } = await freshPostgresDatabase();
+    try {
+      const all = migrationNames();
+      const first = await drover(['migrate', '--json'], { env: { DATABASE_URL: url } });
+      expect(first.code, first.err).toBe(0);
+      expect(JSON.parse(first.out)).toEqual({
+        backend: 'postgres',
+        location: expect.stringMatching(/^postgres:\/\/.*drover_t_/),
+        applied: all.length,
+        total: all.length,
+        migrations: all,
+      });
+      const again = await drover(['migrate', '--json'], { env: { DATABASE_URL: url } });
+      expect(JSON.parse(again.out)).toMatchObject({ applied: 0, total: all.length, migrations: [] });
     } finally {
       await drop();
     }
