@@ -6,6 +6,7 @@ import { main } from '../../src/cli.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 import { parseConfig } from '../../src/config/load.js';
+import { renderConfigReference } from '../../src/config/reference.js';
 import { generatedDocs } from '../../src/docs.js';
 
 function issues(text: string) {
@@ -149,5 +150,16 @@ describe('config', () => {
         `${file} is stale: run npm run docs`,
       ).toBe(text);
     }
+  });
+
+  it('docs/config.md gives every key a meaning', () => {
+    const rows = renderConfigReference()
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      // Cells split on unescaped pipes (an enum's type is `"a" \| "b"`).
+      .map((line) => line.split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    expect(rows.length).toBeGreaterThan(100);
+    for (const cells of rows) expect(cells, cells[1]).toHaveLength(7);
+    expect(rows.filter((cells) => cells[5] === '').map((cells) => cells[1])).toEqual([]);
   });
 });
