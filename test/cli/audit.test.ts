@@ -1,4 +1,4 @@
-// `drover audit` reads back what real verbs wrote: `drover upgrade …` child processes write the
+// `drover audit` reads back what real verbs wrote: `drover plan`/`upgrade …` child processes write the
 // rows through the dispatcher, `drover audit` exports them (JSON lines in docs/json.md's shape,
 // or an aligned table), on the embedded database and, with DATABASE_URL, on PostgreSQL.
 import { readFileSync } from 'node:fs';
@@ -43,6 +43,15 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
 
   it('exports what the verbs wrote, oldest first, filtered by environment, time and count', async () => {
     const config = ['--config', lab.configPath];
+    const planned = await run('plan', 'havana', '--env', 'lab', '--json', ...config);
+    expect(planned.code, planned.err).toBe(0);
+    expect(JSON.parse(planned.out)).toMatchObject({
+      environment: 'lab',
+      release: 'havana',
+      from: 'grizzly',
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      order: ['keystone', 'nova-api', 'nova-compute'],
+    });
     const started = await run('upgrade', 'start', 'havana', '--env', 'lab', '--wait', '--json', ...config);
     expect(started.code, started.err).toBe(0);
     const id = (JSON.parse(started.out) as { id: number }).id;
@@ -54,6 +63,12 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
     const lines = all.out.trim().split('\n');
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries).toEqual([
+      expect.objectContaining({
+        verb: 'plan',
+        arguments: { release: 'havana', env: 'lab' },
+        outcome: 'ok',
+        upgradeId: null,
+      }),
       {
         id: expect.any(Number),
         time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -75,7 +90,8 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
         environment: 'lab',
       }),
     ]);
-    expect(Date.parse(String(entries[0]!.time))).toBeLessThanOrEqual(Date.parse(String(entries[1]!.time)));
+    const times = entries.map((entry) => Date.parse(String(entry.time)));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
 
     // Every line has docs/json.md's keys, each value of a type the documented lines show.
     const documented = documentedLines();
@@ -97,7 +113,7 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
         .map((line) => JSON.parse(line).verb),
     ).toEqual(['pause']);
     const recent = await run('audit', '--since', '1h', '--env', 'lab', '--json');
-    expect(recent.out.trim().split('\n')).toHaveLength(2);
+    expect(recent.out.trim().split('\n')).toHaveLength(3);
     const elsewhere = await run('audit', '--env', 'production', '--json');
     expect(elsewhere).toMatchObject({ code: 0, out: '' });
     const future = await run('audit', '--since', '2099-01-01T00:00:00Z', '--json');
@@ -107,12 +123,13 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
     const table = await run('audit');
     expect(table.code, table.err).toBe(0);
     const [header, ...rows] = table.out.trimEnd().split('\n');
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     expect(header).toMatch(/^TIME \(UTC\)\s+ENVIRONMENT\s+ACTOR\s+UPGRADE\s+REQUEST\s+COMMAND\s+OUTCOME$/);
-    expect(rows[0]!.indexOf('start havana env=lab')).toBe(header!.indexOf('COMMAND'));
-    expect(rows[1]!.indexOf('pause id=')).toBe(header!.indexOf('COMMAND'));
-    expect(rows[1]!.indexOf('refused:')).toBe(header!.indexOf('OUTCOME'));
-    expect(rows[0]!.indexOf(`#${id}`)).toBe(header!.indexOf('UPGRADE'));
+    expect(rows[0]!.indexOf('plan havana env=lab')).toBe(header!.indexOf('COMMAND'));
+    expect(rows[1]!.indexOf('start havana env=lab')).toBe(header!.indexOf('COMMAND'));
+    expect(rows[2]!.indexOf('pause id=')).toBe(header!.indexOf('COMMAND'));
+    expect(rows[2]!.indexOf('refused:')).toBe(header!.indexOf('OUTCOME'));
+    expect(rows[1]!.indexOf(`#${id}`)).toBe(header!.indexOf('UPGRADE'));
   }, 180_000);
 
   it('refuses a --since it cannot read with a usage line, exit 64', async () => {
