@@ -55,7 +55,7 @@ describe('drover as a child process', () => {
   });
 
   it('a flag a command does not take is a usage error, exit 64, never a stack trace', async () => {
-    const bogus = await run(['upgrade', 'start', 'havana', '--bogus']);
+    const bogus = await run(['upgrade', 'start', '--bogus']);
     expect(bogus.code).toBe(64);
     expect(bogus.err).toMatch(/^error: unknown option '--bogus'$/m);
     expect(bogus.err).toMatch(/^usage: drover upgrade start \[options\] <release>$/m);
