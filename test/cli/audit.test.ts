@@ -114,6 +114,14 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
     ).toEqual(['pause']);
     const recent = await run('audit', '--since', '1h', '--env', 'lab', '--json');
     expect(recent.out.trim().split('\n')).toHaveLength(3);
+    // An ISO time keeps the entries written at or after it: here, from the start on.
+    const fromStart = await run('audit', '--since', String(entries[1]!.time), '--json');
+    expect(
+      fromStart.out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).id),
+    ).toEqual(entries.slice(1).map((entry) => entry.id));
     const elsewhere = await run('audit', '--env', 'production', '--json');
     expect(elsewhere).toMatchObject({ code: 0, out: '' });
     const future = await run('audit', '--since', '2099-01-01T00:00:00Z', '--json');
