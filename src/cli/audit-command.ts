@@ -7,13 +7,14 @@ import type { AuditRecord } from '../bot/governance/ports.js';
 import { durationMs } from '../config/units.js';
 import type { CliCommand } from './program.js';
 
-/** `--since`: a duration back from now (`24h`, `7d`) or an ISO 8601 date or time. */
+/** `--since`: a duration back from now (`24h`, `7d`) or an ISO 8601 date or time, UTC unless it says. */
 export function parseSince(text: string, now = new Date()): Date {
   const back = durationMs(text);
   if (back !== undefined) return new Date(now.getTime() - back);
-  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
-    ? Date.parse(text)
-    : Number.NaN;
+  const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    text,
+  );
+  const at = iso ? Date.parse(`${iso[1]}T${iso[2] ?? '00:00'}${iso[3] ?? 'Z'}`) : Number.NaN;
   if (Number.isNaN(at))
     throw new InvalidArgumentError(
       'expected a duration such as 24h or 7d, or an ISO time such as 2026-12-01T09:00Z',

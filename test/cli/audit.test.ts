@@ -3,6 +3,7 @@
 // or an aligned table), on the embedded database and, with DATABASE_URL, on PostgreSQL.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSince } from '../../src/cli/audit-command.js';
 import { drover } from '../support/child.js';
 import { type Backend, backends, freshMigratedPostgres } from '../support/db.js';
 import { type Lab, startLab } from '../support/lab.js';
@@ -146,5 +147,19 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
     expect(wrong.err).toMatch(/--since.*'yesterday' is invalid/);
     expect(wrong.err).toMatch(/^usage: drover audit \[options\]$/m);
     expect(wrong.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('drover audit --since', () => {
+  const now = new Date('2026-12-07T12:00:00Z');
+  it('reads a duration back from now, or an ISO date or time (UTC unless it names an offset)', () => {
+    expect(parseSince('24h', now).toISOString()).toBe('2026-12-06T12:00:00.000Z');
+    expect(parseSince('30d', now).toISOString()).toBe('2026-11-07T12:00:00.000Z');
+    expect(parseSince('2026-12-01', now).toISOString()).toBe('2026-12-01T00:00:00.000Z');
+    expect(parseSince('2026-12-01T09:00', now).toISOString()).toBe('2026-12-01T09:00:00.000Z');
+    expect(parseSince('2026-12-01 09:00:30', now).toISOString()).toBe('2026-12-01T09:00:30.000Z');
+    expect(parseSince('2026-12-01T09:00+01:00', now).toISOString()).toBe('2026-12-01T08:00:00.000Z');
+    for (const wrong of ['yesterday', '7w', '2026-13-45', '2026-12-01T25:00', ''])
+      expect(() => parseSince(wrong, now), wrong).toThrow(/expected a duration/);
   });
 });
