@@ -7,8 +7,7 @@ import { CommanderError } from 'commander';
 import { debugStack, oneLine } from './cli/errors-out.js';
 import { EXIT_USAGE, type Io, processIo } from './cli/io.js';
 import { buildProgram } from './cli/program.js';
-import { ConfigError } from './config/errors.js';
-import { DroverError, UsageError } from './errors.js';
+import { ConfigError, DroverError, UsageError } from './errors.js';
 
 /** The package's version (package.json sits one level above both src/ and dist/). */
 export function droverVersion(): string {

@@ -4,7 +4,7 @@
 // by the caller): the file's key, the release's ref, the node's host, or the jump host that
 // failed (the node's own `jump`, else `ssh.jump`).
 import { accessSync, constants } from 'node:fs';
-import type { PathKey } from '../config/load.js';
+import type { PathKey } from '../config/path.js';
 import type { Config } from '../config/schema.js';
 import { nodeRefs } from '../engine/fleet.js';
 import type { Io } from './io.js';

@@ -2,7 +2,7 @@
 // error naming the missing variable), the port, the webhook secret, the shutdown grace.
 import { z } from 'zod';
 import { duration } from '../config/schema.js';
-import { DroverError } from '../errors.js';
+import { ServeConfigError } from '../errors.js';
 
 const serveEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -18,12 +18,6 @@ const serveEnv = z.object({
   DROVER_SHUTDOWN_GRACE: duration.default(30_000),
 });
 export type ServeEnv = z.infer<typeof serveEnv>;
-
-export class ServeConfigError extends DroverError {
-  constructor(message: string) {
-    super('config_invalid', message);
-  }
-}
 
 /** Reads the serving environment; a half-configured platform names the missing variable. */
 export function readServeEnv(env: NodeJS.ProcessEnv): ServeEnv {

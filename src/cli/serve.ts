@@ -31,7 +31,7 @@ import {
 } from './runtime.js';
 import { readServeEnv } from './serve-env.js';
 
-export { readServeEnv, ServeConfigError, type ServeEnv } from './serve-env.js';
+export { readServeEnv, type ServeEnv } from './serve-env.js';
 
 /** How often units finishing alone may edit an upgrade's chat message (see createNotifier). */
 const PROGRESS_EVERY_MS = 1_000;

@@ -1,8 +1,9 @@
 // `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
 // with file:line:column), and with --reach what it points at.
-import { ConfigError, formatIssue } from '../config/errors.js';
-import { configLocator, configPath, dotted, loadConfig } from '../config/load.js';
+import { configLocator, configPath, loadConfig } from '../config/load.js';
+import { dotted } from '../config/path.js';
 import { configWarnings } from '../config/warnings.js';
+import { ConfigError, formatIssue } from '../errors.js';
 import type { CliCommand } from './program.js';
 import { checkReach } from './reach.js';
 import { summarize } from './validate.js';

@@ -2,7 +2,7 @@
 // freezes"): time zones and freeze windows that can be evaluated, and per-environment role
 // lists that name someone.
 import { Cron } from 'croner';
-import type { PathKey } from './load.js';
+import type { PathKey } from './path.js';
 import type { ChatIds, Config, EnvironmentConfig } from './schema.js';
 import { isTimezone, zonedInstant } from './zoned.js';
 

@@ -4,13 +4,12 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { withInventory } from './inventory/load.js';
+import { dotted, type PathKey } from './path.js';
 import { readConfigFile } from './read.js';
 import { type Config, configSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
-
-export type PathKey = string | number;
 
 const MAX_ALIAS_COUNT = 1000;
 
@@ -176,10 +175,6 @@ function rangeOf(root: unknown, path: PathKey[], preferKey: boolean): number | u
     }
   }
   return offset;
-}
-
-export function dotted(path: readonly PathKey[]): string {
-  return path.map(String).join('.');
 }
 
 /** Environment overrides that apply on top of the file. */

@@ -2,10 +2,9 @@
 // /dev/zero` would otherwise grow without end and a FIFO would block every command; the file
 // is opened without blocking and checked before a byte is read.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { ConfigReadError } from '../errors.js';
 
 export const MAX_CONFIG_BYTES = 1_048_576;
-
-export class ConfigReadError extends Error {}
 
 export function readConfigFile(file: string): string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);

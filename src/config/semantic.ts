@@ -1,9 +1,8 @@
 // Checks of meaning that a schema cannot express: cycles, dangling names, duplicates.
 
-import { own } from '../engine/lookup.js';
 import { unknownPlaceholders } from '../shell/template.js';
 import { governanceIssues } from './governance.js';
-import type { PathKey } from './load.js';
+import type { PathKey } from './path.js';
 import { cronProblem, timezoneProblem } from './schedule-check.js';
 import { type Config, PHASES, releaseEntries } from './schema.js';
 
@@ -108,7 +107,9 @@ export function findCycle(services: Config['services']): string[] | undefined {
     if (state.get(service) === 'visiting') return [...stack.slice(stack.indexOf(service)), service];
     state.set(service, 'visiting');
     stack.push(service);
-    for (const dependency of own(services, service)?.after ?? []) {
+    // Own entries only: a name from the file never finds `constructor` on Object.prototype.
+    const after = Object.hasOwn(services, service) ? (services[service]?.after ?? []) : [];
+    for (const dependency of after) {
       if (!Object.hasOwn(services, dependency)) continue;
       const cycle = visit(dependency);
       if (cycle) return cycle;

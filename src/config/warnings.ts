@@ -2,7 +2,7 @@
 // quotes in a command template. drover renders every value as one single-quoted word; inside
 // '…' or "…" of the template that word's quotes end and reopen the template's, so the value is
 // no longer one word and what it holds can run (`echo "{{node}}"` with a node named `$(id)`).
-import type { PathKey } from './load.js';
+import type { PathKey } from './path.js';
 import { type Config, PHASES } from './schema.js';
 
 export interface ConfigWarning {

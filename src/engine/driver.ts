@@ -8,7 +8,7 @@ import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
 import { decide } from './decide.js';
 import type { Logger } from './log.js';
-import type { Observations, UnitOutcome } from './observe.js';
+import type { HookOutcome, Observations, UnitOutcome } from './observe.js';
 import type {
   Clock,
   FailureRecord,
@@ -18,7 +18,6 @@ import type {
   UpgradeSnapshot,
   VersionGate,
 } from './ports.js';
-import type { HookOutcome } from './run-hook.js';
 import { errorResult, LeaseLostError, runUnit, type UnitDeps } from './run-unit.js';
 import type { VersionClass } from './skew.js';
 import { TERMINAL_UPGRADE } from './transitions.js';

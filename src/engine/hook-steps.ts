@@ -5,8 +5,9 @@
 import type { Draft } from './draft.js';
 import { fingerprint } from './fingerprint.js';
 import { hookLabel } from './hooks.js';
+import type { HookOutcome } from './observe.js';
 import type { HookRecord } from './ports.js';
-import { describeHookResult, type HookOutcome, outputOf } from './run-hook.js';
+import { describeHookResult, outputOf } from './run-hook.js';
 
 export type HookGate = 'open' | 'waiting' | 'failed';
 

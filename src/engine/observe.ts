@@ -5,7 +5,6 @@ import type { DecideContext } from './context.js';
 import type { Draft } from './draft.js';
 import { openFailure } from './failures.js';
 import { DROPPED } from './interrupted.js';
-import type { HookOutcome } from './run-hook.js';
 import type { Culprit, FailureKind, Phase, PhaseResult } from './types.js';
 
 export interface UnitOutcome {
@@ -21,6 +20,15 @@ export interface UnitOutcome {
   finishedAt: Date;
   /** For a failed outcome: what failed (default `phase`); the result's stderrTail then says why. */
   failureKind?: FailureKind;
+}
+
+/** A hook run that finished in this process. */
+export interface HookOutcome {
+  hookId: number;
+  ok: boolean;
+  /** null when the hook is not configured any more (it counts as done). */
+  result: PhaseResult | null;
+  finishedAt: Date;
 }
 
 export interface Observations {

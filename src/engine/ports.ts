@@ -262,8 +262,8 @@ export interface NewUpgrade {
   reason: string;
   /** `awaiting_approval`: a start that waits for approvals (default `planned`). */
   state?: 'planned' | 'awaiting_approval';
-  /** Its hook runs; default: one pending run per hook of the plan. Prechecks that ran come done. */
-  hooks?: NewHookRun[];
+  /** Its hook runs (`initialHookRuns(plan)`, engine/hooks.ts): one per hook of the plan; prechecks that ran come done. */
+  hooks: NewHookRun[];
 }
 
 export interface AuditEntry {

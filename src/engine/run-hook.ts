@@ -2,6 +2,7 @@
 // prechecks of a start run here too, on every node of the plan at the usual concurrency.
 import type { Config, HookName } from '../config/schema.js';
 import { templateValues } from './commands.js';
+import type { HookOutcome } from './observe.js';
 import type { HookRecord, NewHookRun, NodeRunner, Store } from './ports.js';
 import { errorResult } from './run-unit.js';
 import { hookCommand } from './service-phases.js';
@@ -9,14 +10,6 @@ import type { Actor, NodeRef, PhaseResult, Plan } from './types.js';
 
 /** Who runs hooks in the audit log. */
 export const ENGINE_ACTOR: Actor = { id: 'engine', platform: 'engine', name: 'drover' };
-
-export interface HookOutcome {
-  hookId: number;
-  ok: boolean;
-  /** null when the hook is not configured any more (it counts as done). */
-  result: PhaseResult | null;
-  finishedAt: Date;
-}
 
 export interface HookDeps {
   config: Config;

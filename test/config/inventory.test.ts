@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planTable } from '../../src/bot/render/text.js';
 import { summarize } from '../../src/cli/validate.js';
-import { ConfigError } from '../../src/config/errors.js';
 import { expandRange, parseIni } from '../../src/config/inventory/ini.js';
 import { parseConfig } from '../../src/config/load.js';
 import { makePlan } from '../../src/engine/plan.js';
+import { ConfigError } from '../../src/errors.js';
 
 const here = join(import.meta.dirname, 'inventories');
 const scratch = mkdtempSync(join(tmpdir(), 'drover-inventory-'));

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { ConfigError } from '../../src/config/errors.js';
 import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderConfigReference } from '../../src/config/reference.js';
 import { generatedDocs } from '../../src/docs.js';
+import { ConfigError } from '../../src/errors.js';
 
 function issues(text: string) {
   try {

@@ -1,9 +1,9 @@
 // Per-service phases and hooks in drover.yaml: what validate refuses and what a service runs.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 import { parseConfig } from '../../src/config/load.js';
 import { hookCommand, phasesOf, serviceCommand } from '../../src/engine/service-phases.js';
+import { ConfigError } from '../../src/errors.js';
 
 function issues(text: string): string[] {
   try {

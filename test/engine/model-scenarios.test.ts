@@ -25,8 +25,17 @@ async function settle(sim: Sim): Promise<void> {
   for (let round = 0; round < 400; round += 1) {
     const decision = sim.tick();
     const [next] = sim.jobs.keys();
+    const [hook] = sim.hookJobs;
     if (next !== undefined) await sim.complete(next);
-    else if (decision.change === null && decision.dispatch.length === 0 && sim.results.length === 0) return;
+    else if (hook !== undefined) await sim.completeHook(hook);
+    else if (
+      decision.change === null &&
+      decision.dispatch.length === 0 &&
+      decision.hooks.length === 0 &&
+      sim.results.length === 0 &&
+      sim.hookResults.length === 0
+    )
+      return;
   }
   throw new Error('no rest after 400 decisions');
 }
@@ -121,5 +130,27 @@ describe('shrunk counterexamples', () => {
     await settle(sim);
     expect(sim.snapshot.upgrade.state).toBe('failed');
     expect(sim.snapshot.upgrade.reason).toMatch(/rollback failed on n02/);
+  });
+
+  it('a pre hook cut off by a stalled driver runs again before any unit; with a node skipped, no post hook runs', async () => {
+    const fleet = spec(
+      [{ name: 's0', role: 'r0', after: [], hooks: { pre: 1, post: 0 } }],
+      [
+        { name: 'n01', roles: ['r0'] },
+        { name: 'n02', roles: ['r0'] },
+      ],
+      '{ kind: all-at-once }',
+    );
+    const sim = new Sim(fleet, fleetPlan(fleet));
+    sim.tick();
+    expect([...sim.hookJobs]).toHaveLength(1);
+    await sim.stall(); // its first run fails, and the result is fenced off
+    expect(sim.verb({ verb: 'skip', node: 'n01' })).toBe('acted');
+    await settle(sim);
+    expect(sim.hookRuns.get('pre@s0')).toBe(2);
+    expect(sim.state.get('s0@n02')?.upgrades).toBe(1);
+    expect(sim.state.get('s0@n01')?.upgrades).toBe(0);
+    expect(sim.snapshot.upgrade.state).toBe('completed_with_failures');
+    expect(sim.hookRuns.get('post@s0')).toBeUndefined();
   });
 });

@@ -1,15 +1,16 @@
 // Model-based tests of the engine (fast-check `fc.commands`): random fleets (1–6 services
 // with random `after:` DAGs, roles, 1–60 nodes), strategies and policies, node behaviours
 // (failing phases, unreachable nodes, connections dropping, versions older, newer or unknown),
-// and random interleavings of driver steps, units finishing, operator verbs, crashes and
-// stalls. After every command the named invariants are checked (sim.ts throws a Violation
+// pre, post and rollback hooks that fail before they pass, and random interleavings of driver
+// steps, units and hooks finishing, operator verbs (`retry hook` and `skip hook` too), crashes
+// and stalls. After every command the named invariants are checked (sim.ts throws a Violation
 // named after the property). `DROVER_FUZZ_RUNS` sets the number of sequences (200 here;
 // `npm run fuzz:engine` runs 10,000), `DROVER_FUZZ_SEED` replays one; a failure prints both.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TERMINAL_UPGRADE } from '../../src/engine/transitions.js';
 import { attributable } from '../../src/engine/types.js';
-import type { VerbRequest } from '../../src/engine/verbs.js';
+import { HOOK, type VerbRequest } from '../../src/engine/verbs.js';
 import { type FleetSpec, fleetPlan, fleetSpec } from './model/fleet.js';
 import { Sim, Violation } from './model/sim.js';
 
@@ -59,7 +60,18 @@ async function settle(sim: Sim): Promise<void> {
       await sim.complete(next);
       continue;
     }
-    if (decision.change === null && decision.dispatch.length === 0 && sim.results.length === 0) {
+    const [hook] = sim.hookJobs;
+    if (hook !== undefined) {
+      await sim.completeHook(hook);
+      continue;
+    }
+    if (
+      decision.change === null &&
+      decision.dispatch.length === 0 &&
+      decision.hooks.length === 0 &&
+      sim.results.length === 0 &&
+      sim.hookResults.length === 0
+    ) {
       const { state, reason } = sim.snapshot.upgrade;
       const wave = sim.snapshot.waves[sim.snapshot.upgrade.currentWave];
       const gated = wave?.state === 'gated' || (wave?.state === 'soaking' && decision.wakeAt !== null);
@@ -88,6 +100,7 @@ function commands(spec: FleetSpec): fc.Arbitrary<Iterable<Cmd>> {
     fc.constantFrom('wave' as const, 'all' as const).map((scope) => ({ verb: 'rollback' as const, scope })),
     node.map((n) => ({ verb: 'retry' as const, node: n })),
     node.map((n) => ({ verb: 'skip' as const, node: n })),
+    fc.constantFrom('retry' as const, 'skip' as const).map((verb) => ({ verb, node: HOOK })),
     fc.constant({ verb: 'ack' as const, failureId: undefined, note: undefined }),
   );
   return fc.commands(
@@ -97,6 +110,12 @@ function commands(spec: FleetSpec): fc.Arbitrary<Iterable<Cmd>> {
         named(`complete #${i}`, async (sim) => {
           const ids = [...sim.jobs.keys()];
           if (ids.length > 0) await sim.complete(ids[i % ids.length]!);
+        }),
+      ),
+      fc.nat(5).map((i) =>
+        named(`complete hook #${i}`, async (sim) => {
+          const ids = [...sim.hookJobs];
+          if (ids.length > 0) await sim.completeHook(ids[i % ids.length]!);
         }),
       ),
       fc.constant(named('settle', settle)),

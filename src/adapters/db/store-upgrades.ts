@@ -1,6 +1,5 @@
 // Upgrades: creating one with its waves and units, loading snapshots, listing.
 import { and, asc, desc, eq, gt, inArray, ne, or } from 'drizzle-orm';
-import { initialHookRuns } from '../../engine/hooks.js';
 import type { NewEvent, NewUpgrade, UpgradeRecord, UpgradeSnapshot } from '../../engine/ports.js';
 import { ACTIVE_UPGRADE_STATES } from '../../engine/types.js';
 import { ActiveUpgradeExistsError } from '../../errors.js';
@@ -50,7 +49,7 @@ export async function createUpgrade(db: Db, input: NewUpgrade, event: NewEvent):
         await tx
           .insert(units)
           .values(rows.slice(i, i + UNIT_BATCH).map((row, j) => ({ ...row, seq: i + j + 1 })));
-      const hooks = input.hooks ?? initialHookRuns(input.plan);
+      const hooks = input.hooks;
       for (let i = 0; i < hooks.length; i += UNIT_BATCH)
         await tx
           .insert(hookRuns)

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { NodeSSH } from 'node-ssh';
 import type { Client } from 'ssh2';
 import type { Hop } from '../../engine/types.js';
-import { HostKeyError } from '../../errors.js';
+import { HostKeyError, JumpError } from '../../errors.js';
 import type { Connector } from './connect.js';
 
 /** A way through the hops to one address: the channel to log in over, and its release. */
@@ -22,9 +22,6 @@ export interface Jumps {
   /** The hop connections open now (for tests and metrics). */
   readonly open: number;
 }
-
-/** A hop that could not be passed: which one, and why. Host key refusals stay HostKeyErrors. */
-export class JumpError extends Error {}
 
 interface Shared {
   ready: Promise<Client>;

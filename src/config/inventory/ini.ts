@@ -1,7 +1,8 @@
 // Ansible's INI inventory format, read by a small dedicated parser: `[group]` host lines with
 // `key=value` variables, `[group:children]`, `[group:vars]`, comments (`#`, `;`), quoted values,
 // and host ranges (`compute[01:03]`, `node-[a:c]`). Hosts before any section are `ungrouped`.
-import { addHost, emptyInventory, group, type Inventory, InventoryError, type Vars } from './model.js';
+import { InventoryError } from '../../errors.js';
+import { addHost, emptyInventory, group, type Inventory, type Vars } from './model.js';
 
 /** Words of a line: whitespace-separated, '…' and "…" quoted, an unquoted `#` ends the line. */
 function words(line: string): string[] {

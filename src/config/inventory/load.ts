@@ -7,10 +7,11 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { PathKey } from '../load.js';
+import { InventoryError } from '../../errors.js';
+import type { PathKey } from '../path.js';
 import { type EnvironmentConfig, type InventoryConfig, type NodeConfig, nodeSchema } from '../schema.js';
 import { parseIni } from './ini.js';
-import { InventoryError, type InventoryNode, nodesOf } from './model.js';
+import { type InventoryNode, nodesOf } from './model.js';
 import { parseListInventory, parseYamlInventory } from './structured.js';
 
 const COMMAND_TIMEOUT_MS = 60_000;

@@ -1,6 +1,7 @@
 // An Ansible inventory as drover reads it, whatever its format (INI, YAML, `--list` JSON):
 // groups with their hosts, child groups and variables, and each host's own variables.
 // `nodesOf` turns it into drover nodes through the environment's `roles:` mapping.
+import { InventoryError } from '../../errors.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -42,9 +43,6 @@ export interface InventoryNode {
   roles: string[];
   labels: Record<string, string>;
 }
-
-/** Thrown for an inventory drover cannot use; the message names what and where. */
-export class InventoryError extends Error {}
 
 const CONNECTION_VARS = new Set([
   'ansible_host',

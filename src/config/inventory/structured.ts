@@ -1,7 +1,8 @@
 // Ansible's structured inventories: the YAML file format (`all: { hosts, vars, children }`,
 // nested) and the JSON that `ansible-inventory --list` and dynamic inventory scripts print
 // (`{ group: { hosts: [], vars: {}, children: [] }, _meta: { hostvars: {} } }`).
-import { addHost, emptyInventory, group, type Inventory, InventoryError, type Vars } from './model.js';
+import { InventoryError } from '../../errors.js';
+import { addHost, emptyInventory, group, type Inventory, type Vars } from './model.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

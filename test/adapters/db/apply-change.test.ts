@@ -23,7 +23,7 @@ describe.each(backends())('applyChange mirrors a commit on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     snapshot = await database.store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'upgrade.started', data: {} },
     );
   });

@@ -94,6 +94,7 @@ describe.each(backends())('governance store on %s', (backend) => {
         startedBy: 'Alice',
         reason: 'awaiting 1 approval',
         state: 'awaiting_approval',
+        hooks: [],
       },
       { type: 'command', data: { verb: 'start' } },
     );
@@ -101,7 +102,7 @@ describe.each(backends())('governance store on %s', (backend) => {
     expect(await store.active('lab')).toEqual([]);
     await expect(
       store.createUpgrade(
-        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'Bob', reason: '' },
+        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'Bob', reason: '', hooks: [] },
         { type: 'command', data: { verb: 'start' } },
       ),
     ).rejects.toEqual(
@@ -109,7 +110,7 @@ describe.each(backends())('governance store on %s', (backend) => {
     );
     await expect(
       store.createUpgrade(
-        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'Bob', reason: '' },
+        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'Bob', reason: '', hooks: [] },
         { type: 'command', data: { verb: 'start' } },
       ),
     ).rejects.toBeInstanceOf(ActiveUpgradeExistsError);

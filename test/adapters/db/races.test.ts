@@ -19,7 +19,7 @@ describe.runIf(process.env.DATABASE_URL)('races on postgres', () => {
   it('ten concurrent commits at one revision: exactly one wins, its event alone is stored', async () => {
     const { store } = database;
     const snapshot = await store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'command', data: {} },
     );
     const unit = snapshot.units[0]!;
@@ -45,7 +45,14 @@ describe.runIf(process.env.DATABASE_URL)('races on postgres', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () =>
         database.store.createUpgrade(
-          { environment: 'race', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+          {
+            environment: 'race',
+            release: 'havana',
+            plan: labPlan(),
+            startedBy: 'ops',
+            reason: '',
+            hooks: [],
+          },
           { type: 'command', data: {} },
         ),
       ),

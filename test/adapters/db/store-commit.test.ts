@@ -34,7 +34,7 @@ describe.each(backends())('store commits on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     first = await database.store.createUpgrade(
-      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'command', data: { n: 1 } },
     );
   });
@@ -136,7 +136,7 @@ describe.each(backends())('store commits on %s', (backend) => {
     const { store } = database;
     const [failureOfFirst] = (await store.load(first.upgrade.id))!.failures;
     const other = await store.createUpgrade(
-      { environment: 'env-b', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-b', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'command', data: { n: 2 } },
     );
     await store.commit(other.upgrade.id, null, {
@@ -154,7 +154,7 @@ describe.each(backends())('store commits on %s', (backend) => {
       events: [],
     });
     const next = await store.createUpgrade(
-      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'env-a', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'command', data: { n: 3 } },
     );
     const revision = (await store.load(first.upgrade.id))!.upgrade.revision;

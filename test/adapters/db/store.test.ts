@@ -18,7 +18,14 @@ describe.each(backends())('store on %s', (backend) => {
   it('creates an upgrade with its waves and units, and only one active per environment', async () => {
     const { store } = database;
     const snapshot = await store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: 'started by ops' },
+      {
+        environment: 'lab',
+        release: 'havana',
+        plan: labPlan(),
+        startedBy: 'ops',
+        reason: 'started by ops',
+        hooks: [],
+      },
       start,
     );
     expect(snapshot.upgrade).toMatchObject({ state: 'planned', revision: 0, currentWave: 0 });
@@ -26,7 +33,7 @@ describe.each(backends())('store on %s', (backend) => {
     expect(snapshot.units.map((u) => u.seq)).toEqual(snapshot.units.map((_, i) => i + 1));
     await expect(
       store.createUpgrade(
-        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+        { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
         start,
       ),
     ).rejects.toBeInstanceOf(ActiveUpgradeExistsError);

@@ -3,6 +3,7 @@
 import type { ChatMessage, Span } from '../../../src/bot/model.js';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
+import { initialHookRuns } from '../../../src/engine/hooks.js';
 import { makePlan } from '../../../src/engine/plan.js';
 import type { Change, Store, UpgradeSnapshot } from '../../../src/engine/ports.js';
 import type { Culprit } from '../../../src/engine/types.js';
@@ -66,7 +67,14 @@ export async function startUpgrade(
 ): Promise<UpgradeSnapshot> {
   const plan = makePlan({ config, environment: 'lab', release, options: {}, versions: new Map() });
   return store.createUpgrade(
-    { environment: 'lab', release, plan, startedBy: 'slack:U0OPS', reason: 'started by ops' },
+    {
+      environment: 'lab',
+      release,
+      plan,
+      startedBy: 'slack:U0OPS',
+      reason: 'started by ops',
+      hooks: initialHookRuns(plan),
+    },
     { type: 'upgrade.started', data: {} },
   );
 }

@@ -1,5 +1,5 @@
 // Random fleets for the engine's model-based tests: services with a random `after:` DAG and
-// roles, nodes with roles, a strategy and policy, and how each (service, node) behaves. A
+// roles and hooks, nodes with roles, a strategy and policy, and how each (service, node) behaves. A
 // fleet is written as a user writes it (YAML) and planned by the real planner.
 import fc from 'fast-check';
 import { parseConfig } from '../../../src/config/load.js';
@@ -19,8 +19,11 @@ export type Behaviour =
 /** What the node runs at first: `from`, the target, older, newer, or something unknown. */
 export type StartVersion = 'grizzly' | 'havana' | 'folsom' | 'icehouse' | 'custom-build-7';
 
+/** A service's hooks: each set one fails its first `n` runs (0: never). */
+export type HookSpec = Partial<Record<'pre' | 'post' | 'rollback', number>>;
+
 export interface FleetSpec {
-  services: Array<{ name: string; role: string; after: string[] }>;
+  services: Array<{ name: string; role: string; after: string[]; hooks?: HookSpec }>;
   nodes: Array<{ name: string; roles: string[] }>;
   strategy: string;
   requireAck: boolean;
@@ -60,6 +63,17 @@ const startVersion: fc.Arbitrary<StartVersion> = fc.oneof(
   },
 );
 
+const hookFails = fc.option(
+  fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 3 })),
+  {
+    nil: undefined,
+    freq: 2,
+  },
+);
+const hooks: fc.Arbitrary<HookSpec> = fc
+  .record({ pre: hookFails, post: hookFails, rollback: hookFails })
+  .map((h) => Object.fromEntries(Object.entries(h).filter(([, n]) => n !== undefined)));
+
 const count = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('25%', '50%'));
 
 const strategy = fc
@@ -86,6 +100,7 @@ export const fleetSpec: fc.Arbitrary<FleetSpec> = fc
     serviceCount: fc.integer({ min: 1, max: 6 }),
     edges: fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 8 }),
     serviceRoles: fc.array(fc.constantFrom(...ROLES), { minLength: 6, maxLength: 6 }),
+    serviceHooks: fc.array(hooks, { minLength: 6, maxLength: 6 }),
     nodeRoles: fc.array(fc.subarray(ROLES, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 60 }),
     strategy,
     requireAck: fc.boolean(),
@@ -99,6 +114,7 @@ export const fleetSpec: fc.Arbitrary<FleetSpec> = fc
       name: `s${i}`,
       role: held[ROLES.indexOf(raw.serviceRoles[i]!) % held.length]!,
       after: [] as string[],
+      hooks: raw.serviceHooks[i]!,
     }));
     // Edges only from a later service to an earlier one: always a DAG.
     for (const [a, b] of raw.edges) {
@@ -128,9 +144,12 @@ export const fleetSpec: fc.Arbitrary<FleetSpec> = fc
   });
 
 export function fleetYaml(spec: FleetSpec): string {
-  const services = spec.services.map(
-    (s) => `  ${s.name}: { roles: [${s.role}]${s.after.length ? `, after: [${s.after.join(', ')}]` : ''} }`,
-  );
+  const services = spec.services.map((s) => {
+    const hooks = Object.keys(s.hooks ?? {}).map((name) => `${name}: "hook ${name} {{service}}"`);
+    return `  ${s.name}: { roles: [${s.role}]${s.after.length ? `, after: [${s.after.join(', ')}]` : ''}${
+      hooks.length ? `, hooks: { ${hooks.join(', ')} }` : ''
+    } }`;
+  });
   const nodes = spec.nodes.map(
     (n, i) =>
       `      - { name: ${n.name}, host: 10.9.${Math.floor(i / 200)}.${(i % 200) + 1}, roles: [${n.roles.join(', ')}] }`,

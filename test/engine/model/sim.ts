@@ -1,16 +1,24 @@
 // The engine against an in-memory fleet: the pure `decide` and `applyVerb`, the real `runUnit`
 // running phases on fake nodes (a NodeRunner whose sessions act on node state), a fake clock,
 // and a driver loop that can crash (in-flight units die mid-way) or stall (another driver
-// takes over while the old one's phases finish, their results fenced off). Every step is
-// checked against the named invariants (invariants.ts).
+// takes over while the old one's phases finish, their results fenced off). Hooks run with the
+// real `runHookCommand` on the same fake nodes. Every step is checked against the named
+// invariants (the Violation's name).
 import type { Config } from '../../../src/config/schema.js';
 import { applyChange } from '../../../src/engine/apply.js';
 import { commandFor } from '../../../src/engine/commands.js';
 import type { DecideContext } from '../../../src/engine/context.js';
-import { type Decision, decide, type UnitOutcome } from '../../../src/engine/decide.js';
+import { type Decision, decide, type Observations, type UnitOutcome } from '../../../src/engine/decide.js';
 import type { Dispatch } from '../../../src/engine/dispatch.js';
 import { fleetOf, versionClassifier } from '../../../src/engine/fleet.js';
-import type { Change, NodeRunner, NodeSession, UpgradeSnapshot } from '../../../src/engine/ports.js';
+import type {
+  Change,
+  HookRecord,
+  NodeRunner,
+  NodeSession,
+  UpgradeSnapshot,
+} from '../../../src/engine/ports.js';
+import { passed, runHookCommand } from '../../../src/engine/run-hook.js';
 import { runUnit } from '../../../src/engine/run-unit.js';
 import type { Actor, NodeRef, Phase, PhaseResult, Plan } from '../../../src/engine/types.js';
 import { applyVerb, type VerbRequest } from '../../../src/engine/verbs.js';
@@ -28,6 +36,8 @@ interface NodeState {
   /** Runs of each phase so far: behaviours that fail `until` runs pass from the next. */
   runs: Partial<Record<Phase, number>>;
 }
+
+type HookOutcome = NonNullable<Observations['hookResults']>[number];
 
 export class Violation extends Error {
   constructor(property: string, detail: string) {
@@ -58,6 +68,11 @@ export class Sim {
   /** Units dispatched and not finished: what this driver runs. */
   readonly jobs = new Map<number, Dispatch>();
   results: UnitOutcome[] = [];
+  /** Hook runs started and not finished, and the outcomes of those that finished. */
+  readonly hookJobs = new Set<number>();
+  hookResults: HookOutcome[] = [];
+  /** Runs of each hook (`pre@s0`) on the fleet. */
+  readonly hookRuns = new Map<string, number>();
   /** Per unit: upgrades allowed (1, plus one per accepted retry). */
   readonly allowed = new Map<number, number>();
   readonly seenStates = new Set<string>();
@@ -113,9 +128,17 @@ export class Sim {
           note: 'model',
         },
       }));
+    const hookResults = this.hookResults;
+    this.hookResults = [];
     const decision = decide(
       this.snapshot,
-      { inFlight: new Set(this.jobs.keys()), results, culprits },
+      {
+        inFlight: new Set(this.jobs.keys()),
+        results,
+        culprits,
+        hooksInFlight: new Set(this.hookJobs),
+        hookResults,
+      },
       this.context,
       this.now,
     );
@@ -124,6 +147,10 @@ export class Sim {
     for (const job of decision.dispatch) {
       checkDispatch(this, before, job);
       this.jobs.set(job.unitId, job);
+    }
+    for (const id of decision.hooks) {
+      checkHookStart(this, this.hook(id));
+      this.hookJobs.add(id);
     }
     checkFloor(this);
     if (decision.wakeAt && this.jobs.size === 0) this.now = decision.wakeAt;
@@ -152,16 +179,46 @@ export class Sim {
     this.results.push(await this.run(unitId));
   }
 
-  /** The driver dies: each unit in flight stops after a few phases; nothing is reported. */
-  async crash(cut: number): Promise<void> {
-    for (const id of [...this.jobs.keys()]) await this.run(id, cut).catch(() => undefined);
-    this.results = [];
+  hook(id: number): HookRecord {
+    return this.snapshot.hooks.find((hook) => hook.id === id)!;
   }
 
-  /** The driver stalls and another takes over: the old one's phases end, their results are fenced off. */
+  /** Runs a hook on its node (the real runHookCommand over the fake fleet). */
+  async runHook(id: number): Promise<HookOutcome> {
+    this.hookJobs.delete(id);
+    const hook = this.hook(id);
+    const result = await runHookCommand(
+      this.config,
+      this.runner(undefined),
+      this.snapshot.upgrade.plan,
+      hook,
+      this.nodes.get(hook.node)!,
+    );
+    return { hookId: id, ok: passed(result), result, finishedAt: this.now };
+  }
+
+  /** A hook finishes and its outcome reaches the driver. */
+  async completeHook(id: number): Promise<void> {
+    this.hookResults.push(await this.runHook(id));
+  }
+
+  /** The driver dies: each unit in flight stops after a few phases, a hook in flight ran or not; nothing is reported. */
+  async crash(cut: number): Promise<void> {
+    for (const id of [...this.jobs.keys()]) await this.run(id, cut).catch(() => undefined);
+    for (const id of [...this.hookJobs]) {
+      if (cut > 0) await this.runHook(id);
+      this.hookJobs.delete(id);
+    }
+    this.results = [];
+    this.hookResults = [];
+  }
+
+  /** The driver stalls and another takes over: the old one's phases and hooks end, their results are fenced off. */
   async stall(): Promise<void> {
     for (const id of [...this.jobs.keys()]) await this.run(id);
+    for (const id of [...this.hookJobs]) await this.runHook(id);
     this.results = [];
+    this.hookResults = [];
   }
 
   verb(request: VerbRequest): 'acted' | 'refused' {
@@ -196,8 +253,7 @@ export class Sim {
           async run(command) {
             ran += 1;
             if (cutAfter !== undefined && ran > cutAfter) return dropped();
-            // The model's fleets configure no hooks.
-            if (command.phase === 'hook') throw new Error(`unexpected hook: ${command.text}`);
+            if (command.phase === 'hook') return sim.executeHook(command.text);
             return sim.execute(node.name, command.phase, command.text);
           },
           async close() {},
@@ -206,6 +262,18 @@ export class Sim {
       },
       async close() {},
     };
+  }
+
+  /** `hook pre 's0'`: fails its first runs as the fleet says. */
+  executeHook(text: string): PhaseResult {
+    const [, name, service] = /^hook (\w+) '([^']+)'$/.exec(text) ?? [];
+    const spec = this.spec.services.find((s) => s.name === service)?.hooks;
+    const failsUntil = spec?.[name as 'pre' | 'post' | 'rollback'];
+    if (failsUntil === undefined) throw new Error(`unexpected hook: ${text}`);
+    const key = `${name}@${service}`;
+    const runs = (this.hookRuns.get(key) ?? 0) + 1;
+    this.hookRuns.set(key, runs);
+    return runs <= failsUntil ? fail(1, 'migration failed') : ok();
   }
 
   private execute(node: string, phase: Phase, text: string): PhaseResult {
@@ -252,6 +320,12 @@ function checkDispatch(sim: Sim, before: UpgradeSnapshot, job: Dispatch): void {
   const units = sim.snapshot.units;
   const unit = units.find((u) => u.id === job.unitId)!;
   if (job.kind === 'upgrade') {
+    const pre = sim.snapshot.hooks.find((h) => h.name === 'pre' && h.service === unit.service);
+    if (pre && pre.state !== 'done' && pre.state !== 'skipped')
+      throw new Violation(
+        'a service’s pre hook ends before its first unit',
+        `${unit.service}@${unit.node} dispatched while its pre hook is ${pre.state}`,
+      );
     const after = sim.context.after.get(unit.service) ?? [];
     const blocking = units.filter((u) => after.includes(u.service) && !FINISHED.includes(u.state));
     if (blocking.length > 0 && !job.resume)
@@ -275,6 +349,46 @@ function checkDispatch(sim: Sim, before: UpgradeSnapshot, job: Dispatch): void {
     throw new Violation(
       'reverse dependency order during rollback',
       `${unit.service}@${unit.node} rolled back while ${busy.map((u) => `${u.service}@${u.node} ${u.state}`).join(', ')}`,
+    );
+}
+
+/**
+ * A `post` hook starts only when the upgrade runs and every unit is done, after the post hooks
+ * of the services that come after its service; a `pre` hook before any unit of its service moved.
+ */
+function checkHookStart(sim: Sim, hook: HookRecord): void {
+  const { units, upgrade, hooks } = sim.snapshot;
+  if (hook.name === 'pre') {
+    // Skipped by an operator, or found at the target: the node's service was not touched.
+    const moved = units.filter(
+      (u) => u.service === hook.service && !['pending', 'skipped', 'at_target'].includes(u.state),
+    );
+    if (moved.length > 0)
+      throw new Violation(
+        'a service’s pre hook ends before its first unit',
+        `pre hook of ${hook.service} started after ${moved.map((u) => `${u.service}@${u.node} ${u.state}`).join(', ')}`,
+      );
+  }
+  if (hook.name !== 'post') return;
+  const undone = units.filter((u) => u.state !== 'done' && u.state !== 'at_target');
+  if (upgrade.state !== 'running' || undone.length > 0)
+    throw new Violation(
+      'post hooks run only when the whole upgrade completed',
+      `post hook of ${hook.service} started with the upgrade ${upgrade.state}${
+        undone.length ? `, ${undone.map((u) => `${u.service}@${u.node} ${u.state}`).join(', ')} not done` : ''
+      }`,
+    );
+  const dependents = [...sim.context.after]
+    .filter(([, after]) => after.includes(hook.service!))
+    .map(([s]) => s);
+  const pending = hooks.filter(
+    (h) =>
+      h.name === 'post' && dependents.includes(h.service!) && h.state !== 'done' && h.state !== 'skipped',
+  );
+  if (pending.length > 0)
+    throw new Violation(
+      'post hooks in reverse dependency order',
+      `post hook of ${hook.service} started before that of ${pending.map((h) => h.service).join(', ')}`,
     );
 }
 
