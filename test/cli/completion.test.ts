@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bashCompletion } from '../../src/cli/completion.js';
+import { bashCompletion, zshCompletion } from '../../src/cli/completion.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { drover } from '../support/child.js';
 
@@ -74,6 +74,20 @@ describe('drover completion bash', () => {
     const script = bashCompletion(program);
     expect(bashOffers(script, ['drover', 'frob'])).toEqual(['frobnicate']);
     expect(bashOffers(script, ['drover', 'frobnicate', '--q'])).toEqual(['--quux']);
+  });
+
+  it('writes zsh the same candidates function, wrapped for compadd (checked without zsh too)', async () => {
+    const program = await buildProgram(
+      { io: { out: () => {}, err: () => {}, env: {} }, exit: () => {} },
+      '0',
+    );
+    const candidates = (text: string) => /^__drover_candidates\(\) \{\n[\s\S]*?\n\}$/m.exec(text)?.[0];
+    const zsh = zshCompletion(program);
+    expect(candidates(zsh)).toBeDefined();
+    expect(candidates(zsh)).toBe(candidates(bashCompletion(program)));
+    expect(zsh).toMatch(/^#compdef drover\n/);
+    expect(zsh).toMatch(/compadd -- "\$\{found\[@\]\}"/);
+    expect(zsh).toMatch(/^ {2}compdef _drover drover$/m);
   });
 
   it('refuses a shell it does not know with a usage line, exit 64', async () => {
