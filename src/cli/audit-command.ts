@@ -14,7 +14,8 @@ export function parseSince(text: string, now = new Date()): Date {
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(
     text,
   );
-  const at = iso ? Date.parse(`${iso[1]}T${iso[2] ?? '00:00'}${iso[3] ?? 'Z'}`) : Number.NaN;
+  const offset = (iso?.[3] ?? 'Z').replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+  const at = iso ? Date.parse(`${iso[1]}T${iso[2] ?? '00:00'}${offset}`) : Number.NaN;
   if (Number.isNaN(at))
     throw new InvalidArgumentError(
       'expected a duration such as 24h or 7d, or an ISO time such as 2026-12-01T09:00Z',

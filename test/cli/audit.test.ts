@@ -159,6 +159,7 @@ describe('drover audit --since', () => {
     expect(parseSince('2026-12-01T09:00', now).toISOString()).toBe('2026-12-01T09:00:00.000Z');
     expect(parseSince('2026-12-01 09:00:30', now).toISOString()).toBe('2026-12-01T09:00:30.000Z');
     expect(parseSince('2026-12-01T09:00+01:00', now).toISOString()).toBe('2026-12-01T08:00:00.000Z');
+    expect(parseSince('2026-12-01T09:00-0130', now).toISOString()).toBe('2026-12-01T10:30:00.000Z');
     for (const wrong of ['yesterday', '7w', '2026-13-45', '2026-12-01T25:00', ''])
       expect(() => parseSince(wrong, now), wrong).toThrow(/expected a duration/);
   });
