@@ -89,24 +89,25 @@ export const command: CliCommand = {
       )
       .action(async (flags: { env?: string; since?: Date; limit?: number; json?: boolean }) => {
         const { openDatabase } = await import('../adapters/db/open.js');
-        const { auditEntries } = await import('../adapters/db/governance-audit.js');
+        const { auditEntries, auditPages } = await import('../adapters/db/governance-audit.js');
         const database = await openDatabase({ env: io.env, dataDir: resolve('.drover', 'db') });
-        let entries: AuditRecord[];
+        const query = { environment: flags.env, since: flags.since, limit: flags.limit };
         try {
-          entries = await auditEntries(database.db, {
-            environment: flags.env,
-            since: flags.since,
-            limit: flags.limit,
-          });
+          if (flags.json) {
+            // JSON lines go out a page at a time: an export of any size.
+            for await (const page of auditPages(database.db, query))
+              for (const entry of page) io.out(JSON.stringify(auditJson(entry)));
+            return;
+          }
+          const entries = await auditEntries(database.db, query);
+          if (entries.length > 0) io.out(auditTable(entries));
+          else
+            io.out(
+              `no audit entries${flags.env ? ` about ${flags.env}` : ''}${flags.since ? ` since ${flags.since.toISOString()}` : ''}`,
+            );
         } finally {
           await database.close();
         }
-        if (flags.json) for (const entry of entries) io.out(JSON.stringify(auditJson(entry)));
-        else if (entries.length === 0)
-          io.out(
-            `no audit entries${flags.env ? ` about ${flags.env}` : ''}${flags.since ? ` since ${flags.since.toISOString()}` : ''}`,
-          );
-        else io.out(auditTable(entries));
       });
   },
 };

@@ -2,7 +2,10 @@
 // rows through the dispatcher, `drover audit` exports them (JSON lines in docs/json.md's shape,
 // or an aligned table), on the embedded database and, with DATABASE_URL, on PostgreSQL.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditQuery, auditPages } from '../../src/adapters/db/governance-audit.js';
+import { openDatabase } from '../../src/adapters/db/open.js';
 import { parseSince } from '../../src/cli/audit-command.js';
 import { drover } from '../support/child.js';
 import { type Backend, backends, freshMigratedPostgres } from '../support/db.js';
@@ -127,6 +130,23 @@ describe.each(backends())('drover audit (%s)', (backend: Backend) => {
     expect(elsewhere).toMatchObject({ code: 0, out: '' });
     const future = await run('audit', '--since', '2099-01-01T00:00:00Z', '--json');
     expect(future).toMatchObject({ code: 0, out: '' });
+
+    // Read a page at a time, the pages hold the same entries (the CLI's page is 1000 rows).
+    const database = await openDatabase({ env, dataDir: join(lab.root, '.drover', 'db') });
+    try {
+      const ids = async (query: AuditQuery) => {
+        const pages: number[][] = [];
+        for await (const page of auditPages(database.db, query, 2)) pages.push(page.map((entry) => entry.id));
+        return pages;
+      };
+      const [plan, start, pause] = entries.map((entry) => entry.id as number);
+      expect(await ids({})).toEqual([[plan, start], [pause]]);
+      expect(await ids({ limit: 2 })).toEqual([[start, pause]]);
+      expect(await ids({ limit: 10, environment: 'lab' })).toEqual([[plan, start], [pause]]);
+      expect(await ids({ environment: 'production' })).toEqual([]);
+    } finally {
+      await database.close();
+    }
 
     // The table: a header and a line per entry, each column starting where its title does.
     const table = await run('audit');

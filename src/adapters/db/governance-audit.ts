@@ -1,6 +1,6 @@
 // Reading the audit log back: `audit [env=E] [n=20]` in chat, newest first; `drover audit`
 // (an export for a SIEM), oldest first.
-import { and, asc, desc, eq, gte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lte, type SQL } from 'drizzle-orm';
 import type { AuditRecord } from '../../bot/governance/ports.js';
 import type { Actor } from '../../engine/types.js';
 import type { Queryable } from './db.js';
@@ -57,16 +57,52 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** The audit log oldest first (`drover audit`): every entry, or those the query keeps. */
-export async function auditEntries(db: Queryable, query: AuditQuery = {}): Promise<AuditRecord[]> {
-  const where: SQL[] = [];
-  if (query.environment !== undefined) where.push(eq(auditLog.environment, query.environment));
-  if (query.since !== undefined) where.push(gte(auditLog.at, query.since));
-  const select = db
-    .select()
+/**
+ * The audit log oldest first (`drover audit`), a page at a time so an export of any size
+ * holds one page in memory: the entries the query keeps, up to the newest one when it began.
+ */
+export async function* auditPages(
+  db: Queryable,
+  query: AuditQuery = {},
+  pageSize = 1000,
+): AsyncGenerator<AuditRecord[]> {
+  const kept: SQL[] = [];
+  if (query.environment !== undefined) kept.push(eq(auditLog.environment, query.environment));
+  if (query.since !== undefined) kept.push(gte(auditLog.at, query.since));
+  const [newest] = await db
+    .select({ id: auditLog.id })
     .from(auditLog)
-    .where(and(...where));
-  if (query.limit === undefined) return (await select.orderBy(asc(auditLog.id))).map(toRecord);
-  const newest = await select.orderBy(desc(auditLog.id)).limit(query.limit);
-  return newest.reverse().map(toRecord);
+    .where(and(...kept))
+    .orderBy(desc(auditLog.id))
+    .limit(1);
+  if (!newest) return;
+  let after = 0;
+  if (query.limit !== undefined) {
+    const [first] = await db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(...kept))
+      .orderBy(desc(auditLog.id))
+      .limit(1)
+      .offset(query.limit - 1);
+    if (first) after = first.id - 1;
+  }
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(and(...kept, gt(auditLog.id, after), lte(auditLog.id, newest.id)))
+      .orderBy(asc(auditLog.id))
+      .limit(pageSize);
+    if (rows.length > 0) yield rows.map(toRecord);
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.id;
+  }
+}
+
+/** Every entry `auditPages` yields, in one list (the table needs them all for its widths). */
+export async function auditEntries(db: Queryable, query: AuditQuery = {}): Promise<AuditRecord[]> {
+  const entries: AuditRecord[] = [];
+  for await (const page of auditPages(db, query)) entries.push(...page);
+  return entries;
 }
