@@ -58,6 +58,19 @@ describe('drover validate --reach', () => {
     writeFileSync(lab.configPath, yaml);
   });
 
+  it('an unreadable file names its key', async () => {
+    const yaml = readFileSync(lab.configPath, 'utf8');
+    const missing = yaml.replace(
+      `knownHosts: ${lab.fleet.knownHostsPath}`,
+      'knownHosts: /nonexistent/known_hosts',
+    );
+    writeFileSync(lab.configPath, missing);
+    const bad = await run([]).finally(() => writeFileSync(lab.configPath, yaml));
+    expect(bad.code).toBe(1);
+    const key = position(lab.configPath, missing, 'knownHosts: /nonexistent', 'knownHosts');
+    expect(bad.err).toContain(`${key}: ssh.knownHosts: /nonexistent/known_hosts is not readable (ENOENT)`);
+  });
+
   it('a node that its jump host fails names that hop: the node’s own `jump`, else `ssh.jump`', async () => {
     const yaml = readFileSync(lab.configPath, 'utf8');
     // Port 9 (discard) on 127.0.0.1 refuses connections.
