@@ -1,7 +1,6 @@
 // `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
 // with file:line:column), and with --reach what it points at.
 import { configLocator, configPath, loadConfig } from '../config/load.js';
-import { dotted } from '../config/path.js';
 import { configWarnings } from '../config/warnings.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import type { CliCommand } from './program.js';
@@ -19,7 +18,7 @@ export const command: CliCommand = {
         '--reach',
         'also check key and known_hosts files, release refs in the repository, and every node over SSH',
       )
-      .option('--json', 'print {file, valid, errors} (docs/json.md)')
+      .option('--json', 'print {file, valid, errors, warnings} (docs/json.md)')
       .action(async (flags: { config?: string; reach?: boolean; json?: boolean }) => {
         let loaded: ReturnType<typeof loadConfig>;
         try {
@@ -31,17 +30,24 @@ export const command: CliCommand = {
           return exit(1);
         }
         const { config, file } = loaded;
-        if (!flags.json) {
-          io.out(summarize(config, file));
-          for (const warning of configWarnings(config))
-            io.err(`${file}: warning: ${dotted(warning.path)}: ${warning.message}`);
-        }
+        const found = configWarnings(config);
         const reach = flags.reach ? await checkReach(config, io) : [];
-        // Each problem at the position of the key at fault, as the config's own errors are.
-        const locate = reach.length > 0 ? configLocator(file) : undefined;
-        const problems = reach.map((problem) => ({ ...locate!(problem.path), message: problem.message }));
-        if (flags.json) io.out(JSON.stringify({ file, valid: problems.length === 0, errors: problems }));
-        else if (flags.reach && problems.length === 0) io.out('  reach: every file, ref and node answered');
+        // Each warning and problem at the position of the key at fault, as the config's own errors are.
+        const locate = found.length + reach.length > 0 ? configLocator(file) : undefined;
+        const at = (item: { path: Parameters<NonNullable<typeof locate>>[0]; message: string }) => ({
+          ...locate!(item.path),
+          message: item.message,
+        });
+        const warnings = found.map(at);
+        const problems = reach.map(at);
+        if (flags.json) {
+          io.out(JSON.stringify({ file, valid: problems.length === 0, errors: problems, warnings }));
+          return exit(problems.length === 0 ? 0 : 1);
+        }
+        io.out(summarize(config, file));
+        for (const { file: f, line, column, path, message } of warnings)
+          io.err(`${f}:${line}:${column}: warning: ${path}: ${message}`);
+        if (flags.reach && problems.length === 0) io.out('  reach: every file, ref and node answered');
         else for (const problem of problems) io.err(formatIssue(problem));
         exit(problems.length === 0 ? 0 : 1);
       });

@@ -11,7 +11,7 @@ import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-poison-'));
 
-async function validate(config: string | { path: string }) {
+async function validate(config: string | { path: string }, flags: string[] = []) {
   let path: string;
   if (typeof config === 'string') {
     path = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
@@ -19,7 +19,7 @@ async function validate(config: string | { path: string }) {
   } else path = config.path;
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['validate', '--config', path], {
+  const code = await main(['validate', '--config', path, ...flags], {
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     env: { HOME: dir },
@@ -110,8 +110,23 @@ describe('configs that would poison every command', () => {
       EXAMPLE_CONFIG.replace(/^ {2}drain: .*$/m, `  drain: /opt/deploy/bin/drain "{{service}}" '{{node}}'`),
     );
     expect(quoted.code).toBe(0);
-    expect(quoted.err).toMatch(/warning: phases\.drain: \{\{service\}\} sits inside "…"/);
+    const drain = quoted.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const line = EXAMPLE_CONFIG.split('\n').findIndex((l) => /^ {2}drain: /.test(l)) + 1;
+    expect(quoted.err).toMatch(
+      new RegExp(`${drain}:${line}:3: warning: phases\\.drain: \\{\\{service\\}\\} sits inside "…"`),
+    );
     expect(quoted.err).toMatch(/warning: phases\.drain: \{\{node\}\} sits inside '…'/);
     expect((await validate(EXAMPLE_CONFIG)).err).toBe('');
+    // --json carries them too, each at its position; they do not make the file invalid.
+    const json = await validate({ path: quoted.path }, ['--json']);
+    expect(json.code).toBe(0);
+    const printed = JSON.parse(json.out) as { valid: boolean; errors: unknown[]; warnings: unknown[] };
+    expect(printed.valid).toBe(true);
+    expect(printed.errors).toEqual([]);
+    expect(printed.warnings).toEqual([
+      expect.objectContaining({ file: quoted.path, line, column: 3, path: 'phases.drain' }),
+      expect.objectContaining({ file: quoted.path, line, column: 3, path: 'phases.drain' }),
+    ]);
+    expect(JSON.parse((await validate(EXAMPLE_CONFIG, ['--json'])).out).warnings).toEqual([]);
   });
 });
