@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
-import { OVERRIDABLE, type Role, VERB_TABLE, VERBS, type Verb, type VerbSpec } from './verb-table.js';
+import { OVERRIDABLE, VERB_TABLE, VERBS, type Verb } from './verb-table.js';
 
 export { OVERRIDABLE, type Role, VERB_TABLE, VERBS, type Verb, type VerbSpec } from './verb-table.js';
 
