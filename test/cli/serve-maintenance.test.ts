@@ -50,9 +50,13 @@ describe('drover serve: delivery ids are pruned', () => {
     const ago = (ms: number) => new Date(clock.now().getTime() - ms);
     expect(DELIVERY_IDS_KEEP_MS).toBeGreaterThanOrEqual(10 * MINUTE);
     expect(await dedup.firstSeen('slack', 'Ev-old', ago(3 * DELIVERY_IDS_KEEP_MS))).toBe(true);
-    expect(await dedup.firstSeen('webhook', 'delivery-old', ago(DELIVERY_IDS_KEEP_MS + 20 * MINUTE))).toBe(true);
+    expect(await dedup.firstSeen('webhook', 'delivery-old', ago(DELIVERY_IDS_KEEP_MS + 20 * MINUTE))).toBe(
+      true,
+    );
     expect(await dedup.firstSeen('slack', 'Ev-recent', ago(5 * MINUTE))).toBe(true);
-    expect(await dedup.firstSeen('discord', 'interaction:1', ago(DELIVERY_IDS_KEEP_MS - 20 * MINUTE))).toBe(true);
+    expect(await dedup.firstSeen('discord', 'interaction:1', ago(DELIVERY_IDS_KEEP_MS - 20 * MINUTE))).toBe(
+      true,
+    );
 
     // The next beat of the maintenance loop (every 15 s; its first may be running still): time
     // moves on until it came (a few beats at most, far less than the 20 minutes between the
