@@ -19,7 +19,7 @@ import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
-import { guardSlackRequest } from './guard.js';
+import { DROVER_ACTION, guardSlackRequest } from './guard.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackAppOptions {
@@ -161,31 +161,28 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     });
   });
 
-  app.action(
-    /^drover_(ack|retry|skip|rollback|step|pause|resume|abort|approve|reject)$/,
-    async ({ action, body, ack, respond }) => {
-      await ack();
-      const button = action as { type: string; action_id: string; value?: string };
-      if (button.type !== 'button') return;
-      const request = commandForButton(
-        button.action_id.replace('drover_', '') as ButtonAction,
-        button.value ?? '',
-      );
-      if (!request) return;
-      const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
-      const reply = await dispatcher.handle(
-        actorOf(body.user.id, (body.user as { name?: string }).name),
-        request,
-        await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
-      );
-      if (!reply.ok || reply.ephemeral)
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: clip(reply.text, SLACK.text),
-        });
-    },
-  );
+  app.action(DROVER_ACTION, async ({ action, body, ack, respond }) => {
+    await ack();
+    const button = action as { type: string; action_id: string; value?: string };
+    if (button.type !== 'button') return;
+    const request = commandForButton(
+      button.action_id.replace('drover_', '') as ButtonAction,
+      button.value ?? '',
+    );
+    if (!request) return;
+    const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
+    const reply = await dispatcher.handle(
+      actorOf(body.user.id, (body.user as { name?: string }).name),
+      request,
+      await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
+    );
+    if (!reply.ok || reply.ephemeral)
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: clip(reply.text, SLACK.text),
+      });
+  });
 
   app.event('message', async ({ event, body, client }) => {
     const message = event as {
