@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { WORKING } from '../../src/adapters/slack/app.js';
 import { slackErrors } from './platform-rules.js';
 
 export interface SlackMessage {
@@ -57,6 +58,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responses: FakeSlack['responses'] = [];
   let failures: Array<{ status?: number; retryAfter?: number; error?: string }> = [];
   const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+  const replies = new Map<string, Record<string, unknown>>();
+  const replyWaiters = new Map<string, Array<(reply: Record<string, unknown>) => void>>();
+  const replied = (path: string) =>
+    new Promise<Record<string, unknown>>((resolve) =>
+      replyWaiters.set(path, [...(replyWaiters.get(path) ?? []), resolve]),
+    );
   let outage = false;
   let clock = 1_700_000_000;
 
@@ -64,7 +71,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/response/')) {
-      responses.push(JSON.parse(raw || '{}'));
+      // GET: the reply sent to that response_url, once it came (what the asker sees next).
+      if (req.method === 'GET') {
+        const reply = replies.get(url.pathname) ?? (await replied(url.pathname));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+        return;
+      }
+      const reply = JSON.parse(raw || '{}');
+      responses.push(reply);
+      if (!replies.has(url.pathname)) replies.set(url.pathname, reply);
+      for (const wake of replyWaiters.get(url.pathname) ?? []) wake(reply);
+      replyWaiters.delete(url.pathname);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
@@ -259,7 +276,13 @@ export function slackClient(eventsUrl: string, signingSecret: string, responseBa
     command(
       user: string,
       text: string,
-      options: { channel?: string; secret?: string; timestamp?: number; team?: string } = {},
+      options: {
+        channel?: string;
+        secret?: string;
+        timestamp?: number;
+        team?: string;
+        ackOnly?: boolean;
+      } = {},
     ) {
       responses += 1;
       const form = new URLSearchParams({
@@ -274,13 +297,27 @@ export function slackClient(eventsUrl: string, signingSecret: string, responseBa
         trigger_id: `trigger.${responses}`,
         api_app_id: 'A1',
       });
+      const responseUrl = `${responseBase}/response/${responses}`;
       return send(
         form.toString(),
         'application/x-www-form-urlencoded',
         {},
         options.secret,
         options.timestamp,
-      );
+      ).then(async (acked) => {
+        // A slow answer comes after a "working on it…" ack, through the response_url: what the
+        // asker sees then is that reply (set `ackOnly` to see the ack itself; a GET of
+        // `responseUrl` waits for the reply).
+        if (options.ackOnly || acked.status !== 200 || !acked.text.includes(WORKING))
+          return { ...acked, responseUrl };
+        const text = await (await fetch(responseUrl)).text();
+        return {
+          status: acked.status,
+          text,
+          json: () => JSON.parse(text) as Record<string, unknown>,
+          responseUrl,
+        };
+      });
     },
     event(eventId: string, event: Record<string, unknown>, retryNum?: number) {
       const body = JSON.stringify({

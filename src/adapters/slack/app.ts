@@ -55,7 +55,15 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-const ACK_WITHIN_MS = 2000;
+/**
+ * How long a command may take to be answered inline, in its ack. A slower one is acked with
+ * WORKING at once and answered through its response_url when done: Slack allows 3 s for the
+ * ack, but a busy process (a large upgrade, a slow database) would otherwise hold every ack
+ * that long, and Slack retries or errors what it has not had acked.
+ */
+export const INLINE_ANSWER_MS = 200;
+/** The ack of a command whose answer follows through its response_url. */
+export const WORKING = 'working on it…';
 
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const clientOptions = {
@@ -139,20 +147,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   };
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
-    const work = dispatcher.handle(
-      actorOf(command.user_id, command.user_name),
-      command.text,
-      await contextOf({ team: command.team_id, channel: command.channel_id }),
+    // Learning the served workspace (auth.test) counts against the inline budget too.
+    const work = contextOf({ team: command.team_id, channel: command.channel_id }).then((context) =>
+      dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context),
     );
     const early = await Promise.race([
       work,
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), INLINE_ANSWER_MS).unref()),
     ]);
     if (early) {
       await ack({ response_type: 'ephemeral', text: clip(early.text, SLACK.text) });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: 'working on it…' });
+    await ack({ response_type: 'ephemeral', text: WORKING });
     const reply: Reply = await work;
     await respond({
       response_type: 'ephemeral',
