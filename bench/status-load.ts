@@ -137,6 +137,10 @@ async function main(): Promise<number> {
     }
     await Promise.all(requests);
     const after = upgraded();
+    // serve's own event loop delay (prom-client's default metrics, over the process's life).
+    const scraped = await (await fetch(`${base}/metrics`)).text();
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(scraped)?.[1] ?? Number.NaN);
     const sorted = [...latencies].sort((a, b) => a - b);
     const p99 = percentile(sorted, 99);
     const seen = [...answered].sort((a, b) => a - b);
@@ -156,6 +160,9 @@ async function main(): Promise<number> {
     lag.disable();
     console.log(
       `this process's own event loop delay ms (client, fake Slack, fleet): p50 ${(lag.percentile(50) / 1e6).toFixed(0)}, p99 ${(lag.percentile(99) / 1e6).toFixed(0)}, max ${(lag.max / 1e6).toFixed(0)}`,
+    );
+    console.log(
+      `serve's event loop delay ms: p50 ${(gauge('nodejs_eventloop_lag_p50_seconds') * 1000).toFixed(0)}, p99 ${(gauge('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(0)}, max ${(gauge('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(0)}`,
     );
     console.log(
       `load average (1 min): ${loadBefore?.toFixed(2)} at the start, ${load1?.toFixed(2)} at the end`,
