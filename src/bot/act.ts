@@ -33,6 +33,26 @@ export interface ActDeps {
   digest?: ((environment: string | undefined) => Promise<string>) | undefined;
   /** Locks, approval requests, the audit; without it the governance verbs say so. */
   governance?: GovernanceDeps | undefined;
+  /** How `status` reads (default: `readStatus` for each request; the dispatcher shares reads). */
+  readStatus?: ((request: { env?: string; id?: number }) => Promise<StatusRead>) | undefined;
+}
+
+export interface StatusRead {
+  snapshots: UpgradeSnapshot[];
+  /** The governance lines (locks, requests waiting) shown above them. */
+  held: string[];
+}
+
+/** What `status` shows: the upgrades it asks about and what holds their environment. */
+export async function readStatus(
+  deps: Pick<ActDeps, 'upgrades' | 'governance'>,
+  request: { env?: string; id?: number },
+): Promise<StatusRead> {
+  const [snapshots, held] = await Promise.all([
+    deps.upgrades.status(target(request)),
+    deps.governance ? statusLines(deps.governance, request.env) : [],
+  ]);
+  return { snapshots, held };
 }
 
 /** What the governance verbs need from the command path. */
@@ -96,8 +116,7 @@ export async function act(
       };
     }
     case 'status': {
-      const snapshots = await upgrades.status(target(request));
-      const held = deps.governance ? await statusLines(deps.governance, request.env) : [];
+      const { snapshots, held } = await (deps.readStatus ?? ((r) => readStatus(deps, r)))(request);
       return {
         text: [...held, ...snapshots.map(describeSnapshot)].join('\n\n') || 'no upgrades yet',
         ephemeral: true,

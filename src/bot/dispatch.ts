@@ -7,7 +7,7 @@ import type { Upgrades } from '../engine/api.js';
 import type { Clock, Store } from '../engine/ports.js';
 import type { Actor } from '../engine/types.js';
 import { DroverError, UsageError } from '../errors.js';
-import { act } from './act.js';
+import { act, readStatus } from './act.js';
 import { type ActorContext, listsFor, mayRun, refusalText } from './auth.js';
 import { type Command, type Outcome, refusal, type Step } from './chain.js';
 import { environmentFor, type GovernanceDeps } from './governance/context.js';
@@ -19,6 +19,7 @@ import { type CommandRequest, parseCommand, type Role, usageOf, VERB_TABLE, type
 import { checkCommandLine, cleanDeep, cleanText } from './input.js';
 import type { ChatMessage } from './model.js';
 import { originRefusal } from './origin.js';
+import { sharedRead } from './shared-read.js';
 
 export { type Command, type Outcome, type Reply, refusal, type Step } from './chain.js';
 
@@ -121,8 +122,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     );
   };
 
+  // Askers of the same status share reads (shared-read.ts): under load, one read per target
+  // is in flight, however many ask.
+  const statusRead = sharedRead((key) => readStatus({ upgrades, governance: governed }, JSON.parse(key)));
+  const readShared = (request: { env?: string; id?: number }) =>
+    statusRead(JSON.stringify({ env: request.env, id: request.id }));
+
   const carriedOut = async ({ actor, request, environment }: Command): Promise<Outcome> => {
-    const acted = await act({ ...deps, governance: governed }, actor, request, {
+    const acted = await act({ ...deps, governance: governed, readStatus: readShared }, actor, request, {
       environment,
       carryOut: (requester, carried, context, approved) =>
         run({ actor: requester, request: carried, context, approved }),

@@ -90,6 +90,8 @@ export interface Outbox {
 export interface Dedup {
   /** True the first time (platform, id) is seen; false for a retry of the same event. */
   firstSeen(platform: Platform | 'webhook', eventId: string, now: Date): Promise<boolean>;
+  /** Forgets the ids first seen before `before` (past every retry and replay window); how many. */
+  forget(before: Date): Promise<number>;
 }
 
 export interface DigestRuns {

@@ -4,6 +4,7 @@
 import type { Metrics } from '../adapters/metrics/metrics.js';
 import type { ChatTransport, DigestRuns } from '../bot/ports.js';
 import type { NodeRunner, Store } from '../engine/ports.js';
+import type { PhaseResult } from '../engine/types.js';
 
 /** A label value from an error: its code when it has one, else a short token of its message. */
 export function errorLabel(error: unknown): string {
@@ -28,13 +29,27 @@ export function instrumentRunner(runner: NodeRunner, metrics: Metrics): NodeRunn
         metrics.sshErrors.inc({ reason: errorLabel(cause) });
         throw error;
       }
+      const observe = (phase: string, result: PhaseResult) => {
+        const outcome = result.interrupted ?? (result.exitCode === 0 ? 'ok' : 'failed');
+        metrics.phaseDuration.observe({ phase, outcome }, result.durationMs / 1000);
+      };
+      const runBatch = session.runBatch?.bind(session);
       return {
         async run(command) {
           const result = await session.run(command);
-          const outcome = result.interrupted ?? (result.exitCode === 0 ? 'ok' : 'failed');
-          metrics.phaseDuration.observe({ phase: command.phase, outcome }, result.durationMs / 1000);
+          observe(command.phase, result);
           return result;
         },
+        // A session that batches keeps batching once counted (absent, the engine runs each phase).
+        ...(runBatch
+          ? {
+              runBatch: (batch, onStep) =>
+                runBatch(batch, (step) => {
+                  observe(step.phase, step.result);
+                  onStep(step);
+                }),
+            }
+          : {}),
         close: () => session.close(),
       };
     },
@@ -45,8 +60,9 @@ export function instrumentRunner(runner: NodeRunner, metrics: Metrics): NodeRunn
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   return {
     ...store,
-    async commit(upgradeId, revision, change) {
-      const result = await store.commit(upgradeId, revision, change);
+    async commit(upgradeId, revision, change, lease) {
+      // The lease fences a driver that lost it: it must reach the database.
+      const result = await store.commit(upgradeId, revision, change, lease);
       if (result.ok)
         for (const event of change.events)
           if (event.type === 'unit.finished')
@@ -60,10 +76,11 @@ export function instrumentTransport(transport: ChatTransport, metrics: Metrics):
   const platform = transport.platform;
   return {
     platform,
-    async deliver(item, existing, parent) {
+    async deliver(item, existing, parent, options) {
       metrics.chatCalls.inc({ platform });
       try {
-        return await transport.deliver(item, existing, parent);
+        // The options carry `unsure`: dropping them would post a message twice after a crash.
+        return await transport.deliver(item, existing, parent, options);
       } catch (error) {
         metrics.chatErrors.inc({ platform, error: errorLabel(error) });
         throw error;

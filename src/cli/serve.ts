@@ -42,8 +42,15 @@ const PROGRESS_EVERY_MS = 1_000;
 const IDLE_POLL_MS = 1_000;
 /** How often the digest schedules are evaluated. */
 const DIGEST_POLL_MS = 30_000;
-/** How often expired approval requests are ended. */
+/** How often expired approval requests are ended and old delivery ids forgotten. */
 const SWEEP_EVERY_MS = 15_000;
+/**
+ * How long the ids of chat events and webhook deliveries are remembered: Slack retries an event
+ * at most 3 times within about 5 minutes, discord.js replays missed events when it resumes its
+ * session (minutes), and a deploy webhook request can pass its ±5-minute timestamp check for at
+ * most 10 minutes after it was signed. An hour covers them all with room to spare.
+ */
+export const DELIVERY_IDS_KEEP_MS = 60 * 60_000;
 /** How long stop() gives the outbox to deliver what is due before the process goes. */
 const FLUSH_MS = 5_000;
 
@@ -244,12 +251,14 @@ export async function startServe(
     },
     { staleAfterMs: 4 * DIGEST_POLL_MS },
   );
-  // Approval requests whose time is up end (their posts say so) on a beat of their own.
+  // Maintenance on a beat of its own: approval requests whose time is up end (their posts say
+  // so); ids of chat events and webhook deliveries past every retry window are forgotten.
   supervisor.run(
-    'approvals',
+    'maintenance',
     async (tick, signal) => {
       while (!signal.aborted) {
         await dispatcher.sweep();
+        await db.dedup.forget(new Date(clock.now().getTime() - DELIVERY_IDS_KEEP_MS));
         tick();
         await clock.sleep(SWEEP_EVERY_MS, signal);
       }

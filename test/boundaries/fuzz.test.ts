@@ -1,7 +1,7 @@
 // A bounded, seeded fuzz suite over the command boundary: generated lines through the
 // dispatcher (in this process, the real engine API and store), the console (a child process),
-// Slack (signed requests through the real Bolt app) and Discord (its option shapes). Malformed
-// lines get a usage line, nothing throws, and the store is as it was.
+// Slack (signed requests through the real Bolt app) and Discord (its option shapes), 1,000 of
+// each. Malformed lines get a usage line, nothing throws, and the store is as it was.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,7 @@ describe('fuzzing the dispatcher', () => {
           value,
         ),
       ),
-      { seed: FUZZ_SEED + 2, numRuns: 300 },
+      { seed: FUZZ_SEED + 2, numRuns: 1000 },
     );
     for (const [verb, options] of shapes) {
       const input = requestFromOptions(verb, (name) =>
@@ -189,7 +189,7 @@ describe('fuzzing the console and Slack', () => {
       'fuzz',
       slack.apiUrl.replace(/\/api\/$/, ''),
     );
-    for (const line of fc.sample(anyLine, { seed: FUZZ_SEED + 4, numRuns: 100 })) {
+    for (const line of fc.sample(anyLine, { seed: FUZZ_SEED + 4, numRuns: 1000 })) {
       const answer = await client.command('U0DEV', line);
       expect(answer.status, line).toBe(200);
     }
@@ -200,7 +200,7 @@ describe('fuzzing the console and Slack', () => {
           fc.string({ maxLength: 40 }).map((text) => `payload=${encodeURIComponent(text)}`),
           fc.constantFrom('payload=null', 'payload=%5B%5D', 'payload=', 'ssl_check=1&payload=null'),
         ),
-        { seed: FUZZ_SEED + 5, numRuns: 30 },
+        { seed: FUZZ_SEED + 5, numRuns: 1000 },
       )
       .filter((body) => !/%7B/.test(body) || body.length < 2000);
     for (const body of bodies) {

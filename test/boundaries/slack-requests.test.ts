@@ -65,6 +65,36 @@ describe('POST /slack/events at the boundary', () => {
     expect(alive.json().text).toContain('/upgrade start');
   });
 
+  it('answers signed requests drover has no listener for with 400, not after Bolt’s timeout', async () => {
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+    const payload = (value: unknown) => form({ payload: JSON.stringify(value) });
+    const bodies: Array<[string, string]> = [
+      [form({ command: '/deploy', text: 'status', user_id: 'U0OPS', team_id: 'T1' }), FORM],
+      [payload({ type: 'view_submission', view: {} }), FORM],
+      [payload({ type: 'shortcut', callback_id: 'x' }), FORM],
+      [payload({ type: 'block_actions', actions: [{ action_id: 'someone_elses', value: '1' }] }), FORM],
+      [payload({ type: 'block_actions', actions: 'drover_ack' }), FORM],
+      [payload({ any: 'object' }), FORM],
+      [JSON.stringify({ type: 'event_callback' }), 'application/json'],
+      [JSON.stringify({ type: 'app_home_opened' }), 'application/json'],
+      [JSON.stringify({ hello: 'world' }), 'application/json'],
+    ];
+    for (const [body, type] of bodies) {
+      const answer = await client.send(body, type);
+      expect(answer.status, body).toBe(400);
+      expect(answer.text, body).toMatch(/not a request drover answers/);
+    }
+    // What it does listen for still passes the guard.
+    expect((await client.send(form({ ssl_check: '1', token: 'legacy' }), FORM)).status).toBe(200);
+    const challenge = await client.send(
+      JSON.stringify({ type: 'url_verification', challenge: 'c-1', token: 'legacy' }),
+      'application/json',
+    );
+    expect(challenge.status).toBe(200);
+    expect(challenge.text).toContain('c-1');
+    expect((await client.command('U0OPS', 'help')).status).toBe(200);
+  });
+
   it('refuses timestamps more than 5 minutes away in either direction with 401', async () => {
     for (const offset of [-400, 400, 600, 86_400]) {
       const answer = await client.command('U0OPS', 'status', { timestamp: now() + offset });

@@ -1,51 +1,19 @@
 // Graceful shutdown with two `drover serve` processes on one PostgreSQL: SIGTERM to the one
 // driving an upgrade mid-wave makes it refuse commands, finish its phases in flight, release
 // its lease and exit 0; the other takes the upgrade over within seconds; nothing runs twice.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/adapters/db/open.js';
 import { freshPostgresDatabase } from '../support/db.js';
 import { slackClient, startFakeSlack } from '../support/fake-slack.js';
 import { type Lab, startLab } from '../support/lab.js';
+import { type ServeChild, serveChild } from '../support/serve-child.js';
 import { until } from '../support/wait.js';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname;
 const SECRET = 'slack-secret';
 
-interface Served {
-  child: ChildProcess;
-  port: Promise<number>;
-  lines: Array<Record<string, unknown>>;
-  exit: Promise<number | null>;
-}
-
-function serve(lab: Lab, env: NodeJS.ProcessEnv): Served {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', lab.configPath], {
-    cwd: lab.root,
-    env: { ...process.env, ...env, PORT: '0', DROVER_LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  let announce: (port: number) => void = () => undefined;
-  const port = new Promise<number>((resolve) => {
-    announce = resolve;
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const complete = buffered.split('\n');
-    buffered = complete.pop() ?? '';
-    for (const line of complete) {
-      const entry: Record<string, unknown> = JSON.parse(line);
-      lines.push(entry);
-      if (typeof entry.port === 'number') announce(entry.port);
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, port, lines, exit };
-}
+type Served = ServeChild;
+const serve = (lab: Lab, env: NodeJS.ProcessEnv): Served => serveChild(lab.configPath, lab.root, env);
 
 describe.skipIf(!process.env.DATABASE_URL)(
   'drover serve: SIGTERM with another serve on the same database',

@@ -189,6 +189,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
     channelId: string,
     data: Record<string, unknown>,
     message?: FakeMessage,
+    direct = false,
   ): FakeInteraction => {
     const interaction: FakeInteraction = {
       id: snowflake(),
@@ -200,23 +201,35 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       deleted: false,
     };
     interactions.set(interaction.id, interaction);
+    // In a direct message with the bot there is no guild and no member: the user comes alone.
+    const where = direct
+      ? {
+          channel_id: channelId,
+          channel: { id: channelId, type: 1 },
+          user: memberJson(user.id, []).user,
+          authorizing_integration_owners: { '1': user.id },
+          context: 1,
+        }
+      : {
+          guild_id: guildId,
+          channel_id: channelId,
+          channel: { id: channelId, type: 0, guild_id: guildId },
+          member: memberJson(user.id, user.roles ?? []),
+          guild_locale: 'en-US',
+          authorizing_integration_owners: { '0': guildId },
+          context: 0,
+        };
     dispatch('INTERACTION_CREATE', {
       id: interaction.id,
       application_id: applicationId,
       type,
       token: interaction.token,
       version: 1,
-      guild_id: guildId,
-      channel_id: channelId,
-      channel: { id: channelId, type: 0, guild_id: guildId },
-      member: memberJson(user.id, user.roles ?? []),
+      ...where,
       data,
       locale: 'en-US',
-      guild_locale: 'en-US',
       app_permissions: '2248473465835073',
       entitlements: [],
-      authorizing_integration_owners: { '0': guildId },
-      context: 0,
       ...(message ? { message: messageJson(message, guildId, botUser) } : {}),
     });
     return interaction;
@@ -259,6 +272,21 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
         type: 1,
         options: [{ name: subcommand, type: 1, options }],
       });
+    },
+    /** `/upgrade <sub> option=value…` as a user in a direct message with the bot. */
+    slashInDm(
+      user: { id: string },
+      channelId: string,
+      subcommand: string,
+      values: Record<string, string | number | boolean> = {},
+    ) {
+      const options = Object.entries(values).map(([name, value]) => ({
+        name,
+        type: 3,
+        value: String(value),
+      }));
+      const data = { id: '1', name: 'upgrade', type: 1, options: [{ name: subcommand, type: 1, options }] };
+      return newInteraction(2, user, channelId, data, undefined, true);
     },
     /** A click on a button (by custom_id) of a message the bot posted. */
     click(user: { id: string; roles?: string[] }, message: FakeMessage, customId: string) {

@@ -1,13 +1,14 @@
 // A fake Slack on 127.0.0.1: the Web API methods drover calls, applying posts and edits to
 // real channel state (messages by ts, threads, metadata, history), able to answer 429, 500 or a
 // platform error on demand, to hold a response in flight, and refusing over-limit messages as
-// Slack does; and a client that sends signed slash commands, events and button presses exactly
-// as Slack does.
-import { createHmac } from 'node:crypto';
+// Slack does. The client that sends signed slash commands, events and button presses exactly
+// as Slack does is slack-client.ts (re-exported here).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { slackErrors } from './platform-rules.js';
+
+export { slackClient } from './slack-client.js';
 
 export interface SlackMessage {
   channel: string;
@@ -57,6 +58,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responses: FakeSlack['responses'] = [];
   let failures: Array<{ status?: number; retryAfter?: number; error?: string }> = [];
   const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+  const replies = new Map<string, Record<string, unknown>>();
+  const replyWaiters = new Map<string, Array<(reply: Record<string, unknown>) => void>>();
+  const replied = (path: string) =>
+    new Promise<Record<string, unknown>>((resolve) =>
+      replyWaiters.set(path, [...(replyWaiters.get(path) ?? []), resolve]),
+    );
   let outage = false;
   let clock = 1_700_000_000;
 
@@ -64,7 +71,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname.startsWith('/response/')) {
-      responses.push(JSON.parse(raw || '{}'));
+      // GET: the reply sent to that response_url, once it came (what the asker sees next).
+      if (req.method === 'GET') {
+        const reply = replies.get(url.pathname) ?? (await replied(url.pathname));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+        return;
+      }
+      const reply = JSON.parse(raw || '{}');
+      responses.push(reply);
+      if (!replies.has(url.pathname)) replies.set(url.pathname, reply);
+      for (const wake of replyWaiters.get(url.pathname) ?? []) wake(reply);
+      replyWaiters.delete(url.pathname);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
@@ -225,106 +242,6 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** Sends requests to drover's /slack/events as Slack would, signed with the secret. */
-export function slackClient(eventsUrl: string, signingSecret: string, responseBase: string) {
-  let responses = 0;
-  const send = async (
-    body: string,
-    contentType: string,
-    headers: Record<string, string> = {},
-    secret = signingSecret,
-    timestamp = Math.floor(Date.now() / 1000),
-  ) => {
-    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-    const response = await fetch(eventsUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': contentType,
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': signature,
-        ...headers,
-      },
-      body,
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
-  };
-  return {
-    /** Any body, signed (with `secret`, at `timestamp`) as Slack signs. */
-    send,
-    command(
-      user: string,
-      text: string,
-      options: { channel?: string; secret?: string; timestamp?: number; team?: string } = {},
-    ) {
-      responses += 1;
-      const form = new URLSearchParams({
-        token: 'legacy',
-        team_id: options.team ?? 'T1',
-        channel_id: options.channel ?? 'C0LAB',
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command: '/upgrade',
-        text,
-        response_url: `${responseBase}/response/${responses}`,
-        trigger_id: `trigger.${responses}`,
-        api_app_id: 'A1',
-      });
-      return send(
-        form.toString(),
-        'application/x-www-form-urlencoded',
-        {},
-        options.secret,
-        options.timestamp,
-      );
-    },
-    event(eventId: string, event: Record<string, unknown>, retryNum?: number) {
-      const body = JSON.stringify({
-        token: 'legacy',
-        team_id: 'T1',
-        api_app_id: 'A1',
-        type: 'event_callback',
-        event_id: eventId,
-        event_time: Math.floor(Date.now() / 1000),
-        event,
-      });
-      return send(
-        body,
-        'application/json',
-        retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {},
-      );
-    },
-    button(user: string, channel: string, messageTs: string, actionId: string, value: string) {
-      responses += 1;
-      const payload = {
-        type: 'block_actions',
-        team: { id: 'T1' },
-        user: { id: user, name: user.toLowerCase() },
-        api_app_id: 'A1',
-        token: 'legacy',
-        container: { type: 'message', message_ts: messageTs, channel_id: channel },
-        trigger_id: `trigger.${responses}`,
-        channel: { id: channel },
-        message: { ts: messageTs, type: 'message' },
-        response_url: `${responseBase}/response/${responses}`,
-        actions: [
-          {
-            action_id: actionId,
-            block_id: 'actions',
-            value,
-            type: 'button',
-            action_ts: `${Date.now() / 1000}`,
-          },
-        ],
-      };
-      return send(
-        new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
-        'application/x-www-form-urlencoded',
-      );
     },
   };
 }

@@ -1,5 +1,7 @@
-// Claims that must hold across processes: an incoming chat event is handled once, and a
-// scheduled digest is posted once (a claim left by a process that died goes stale).
+// Claims that must hold across processes: an incoming chat event or webhook delivery is handled
+// once, and a scheduled digest is posted once (a claim left by a process that died goes stale).
+// The ids of events and deliveries are kept only as long as a retry or a replay could still
+// arrive: `forget` drops older ones (serve's maintenance loop calls it).
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Dedup, DigestRuns } from '../../bot/ports.js';
 import type { Db } from './db.js';
@@ -14,6 +16,14 @@ export function createDedup(db: Db): Dedup {
         .onConflictDoNothing()
         .returning({ id: processedEvents.eventId });
       return rows.length > 0;
+    },
+
+    async forget(before) {
+      const rows = await db
+        .delete(processedEvents)
+        .where(lt(processedEvents.seenAt, before))
+        .returning({ id: processedEvents.eventId });
+      return rows.length;
     },
   };
 }

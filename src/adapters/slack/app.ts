@@ -19,7 +19,7 @@ import type { ButtonAction } from '../../bot/model.js';
 import type { ChatTransport, Dedup, Outbox } from '../../bot/ports.js';
 import type { Clock } from '../../engine/ports.js';
 import type { Actor } from '../../engine/types.js';
-import { guardSlackRequest } from './guard.js';
+import { DROVER_ACTION, guardSlackRequest } from './guard.js';
 import { createSlackTransport } from './transport.js';
 
 export interface SlackAppOptions {
@@ -55,7 +55,15 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-const ACK_WITHIN_MS = 2000;
+/**
+ * How long a command may take to be answered inline, in its ack. A slower one is acked with
+ * WORKING at once and answered through its response_url when done: Slack allows 3 s for the
+ * ack, but a busy process (a large upgrade, a slow database) would otherwise hold every ack
+ * that long, and Slack retries or errors what it has not had acked.
+ */
+export const INLINE_ANSWER_MS = 200;
+/** The ack of a command whose answer follows through its response_url. */
+export const WORKING = 'working on it…';
 
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const clientOptions = {
@@ -139,20 +147,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   };
 
   app.command('/upgrade', async ({ command, ack, respond }) => {
-    const work = dispatcher.handle(
-      actorOf(command.user_id, command.user_name),
-      command.text,
-      await contextOf({ team: command.team_id, channel: command.channel_id }),
+    // Learning the served workspace (auth.test) counts against the inline budget too.
+    const work = contextOf({ team: command.team_id, channel: command.channel_id }).then((context) =>
+      dispatcher.handle(actorOf(command.user_id, command.user_name), command.text, context),
     );
     const early = await Promise.race([
       work,
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ACK_WITHIN_MS).unref()),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), INLINE_ANSWER_MS).unref()),
     ]);
     if (early) {
       await ack({ response_type: 'ephemeral', text: clip(early.text, SLACK.text) });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: 'working on it…' });
+    await ack({ response_type: 'ephemeral', text: WORKING });
     const reply: Reply = await work;
     await respond({
       response_type: 'ephemeral',
@@ -161,31 +168,28 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     });
   });
 
-  app.action(
-    /^drover_(ack|retry|skip|rollback|step|pause|resume|abort|approve|reject)$/,
-    async ({ action, body, ack, respond }) => {
-      await ack();
-      const button = action as { type: string; action_id: string; value?: string };
-      if (button.type !== 'button') return;
-      const request = commandForButton(
-        button.action_id.replace('drover_', '') as ButtonAction,
-        button.value ?? '',
-      );
-      if (!request) return;
-      const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
-      const reply = await dispatcher.handle(
-        actorOf(body.user.id, (body.user as { name?: string }).name),
-        request,
-        await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
-      );
-      if (!reply.ok || reply.ephemeral)
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: clip(reply.text, SLACK.text),
-        });
-    },
-  );
+  app.action(DROVER_ACTION, async ({ action, body, ack, respond }) => {
+    await ack();
+    const button = action as { type: string; action_id: string; value?: string };
+    if (button.type !== 'button') return;
+    const request = commandForButton(
+      button.action_id.replace('drover_', '') as ButtonAction,
+      button.value ?? '',
+    );
+    if (!request) return;
+    const from = body as { team?: { id?: string } | null; channel?: { id?: string } };
+    const reply = await dispatcher.handle(
+      actorOf(body.user.id, (body.user as { name?: string }).name),
+      request,
+      await contextOf({ team: from.team?.id ?? undefined, channel: from.channel?.id }),
+    );
+    if (!reply.ok || reply.ephemeral)
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: clip(reply.text, SLACK.text),
+      });
+  });
 
   app.event('message', async ({ event, body, client }) => {
     const message = event as {

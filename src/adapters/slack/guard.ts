@@ -3,7 +3,9 @@
 // signed body whose `payload` (or whole JSON body) is `null` throws inside the receiver,
 // outside any handler, ending the process. Here the body is read once (with a size cap),
 // the timestamp must be within 5 minutes either way, the signature must match, and the body
-// must parse to an object; only then does Bolt see the request, already buffered.
+// must parse to an object of a kind drover listens for (a request Bolt has no listener for is
+// not answered until its 2.5 s timeout, holding the connection); only then does Bolt see the
+// request, already buffered.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'node:querystring';
@@ -40,32 +42,61 @@ export function checkSlackRequest(
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
     return { ok: false, status: 401, why: 'the signature does not match SLACK_SIGNING_SECRET' };
-  if (!isObjectBody(headers['content-type'], rawBody.toString('utf8')))
+  const body = bodyOf(headers['content-type'], rawBody.toString('utf8'));
+  if (!body)
     return {
       ok: false,
       status: 400,
       why: 'the body is not a JSON object, a form, or a form with a JSON object `payload`',
     };
+  if (!listenedFor(body))
+    return {
+      ok: false,
+      status: 400,
+      why: 'not a request drover answers: the /upgrade command, a drover button, an event, a URL verification or an SSL check',
+    };
   return { ok: true };
 }
 
-/** Whether Bolt's body parsing yields an object it can read `ssl_check` and `type` from. */
-function isObjectBody(contentType: string | undefined, text: string): boolean {
+/** The buttons drover renders (`drover_<action>`); the Slack app listens for exactly these. */
+export const DROVER_ACTION = /^drover_(ack|retry|skip|rollback|step|pause|resume|abort|approve|reject)$/;
+
+type Body = Record<string, unknown>;
+
+/** What Bolt's body parsing yields, when it is an object Bolt can read `ssl_check` and `type` from. */
+function bodyOf(contentType: string | undefined, text: string): Body | undefined {
   try {
     if (contentType === 'application/x-www-form-urlencoded') {
-      const { payload } = parse(text);
-      if (Array.isArray(payload)) return false;
-      return payload === undefined || isPlainObject(JSON.parse(payload));
+      const form = parse(text);
+      const { payload } = form;
+      if (Array.isArray(payload)) return undefined;
+      if (payload === undefined) return form;
+      const parsed: unknown = JSON.parse(payload);
+      return isPlainObject(parsed) ? parsed : undefined;
     }
-    return isPlainObject(JSON.parse(text));
+    const parsed: unknown = JSON.parse(text);
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
-    // Not JSON: the caller answers 400, which is what this function's false means.
-    return false;
+    // Not JSON: the caller answers 400.
+    return undefined;
   }
 }
 
-function isPlainObject(value: unknown): boolean {
+function isPlainObject(value: unknown): value is Body {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Whether the app has a listener (or Bolt's receiver an answer) for this body. */
+function listenedFor(body: Body): boolean {
+  if (body.ssl_check !== undefined || body.type === 'url_verification') return true;
+  if (body.command !== undefined) return body.command === '/upgrade';
+  if (body.type === 'event_callback') return isPlainObject(body.event);
+  if (body.type === 'block_actions' && Array.isArray(body.actions))
+    return body.actions.some(
+      (action) =>
+        isPlainObject(action) && typeof action.action_id === 'string' && DROVER_ACTION.test(action.action_id),
+    );
+  return false;
 }
 
 /** Reads the body (at most SLACK_BODY_LIMIT bytes), checks it, and hands it on buffered. */

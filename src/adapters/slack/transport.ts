@@ -78,7 +78,11 @@ export function createSlackTransport(client: WebClient): ChatTransport {
         }
         if (options.unsure) {
           const ts = await findPosted(client, item, parent);
-          if (ts) return ref(ts);
+          if (ts) {
+            // Posted by the earlier try, with the content of then: this content may be newer.
+            await client.chat.update({ ...content, ts });
+            return ref(ts);
+          }
         }
         const posted = await client.chat.postMessage({
           ...content,
