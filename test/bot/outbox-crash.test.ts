@@ -39,12 +39,11 @@ function deliveringProcess(databaseUrl: string, apiUrl: string): ChildProcess {
   });
 }
 
-describe('a delivering process killed mid-post', () => {
+// Two handles on one database at once: PostgreSQL only (npm test runs it when DATABASE_URL is set, as CI does).
+describe.skipIf(!process.env.DATABASE_URL)('a delivering process killed mid-post', () => {
   let slack: FakeSlack;
   let database: Database;
   beforeAll(async () => {
-    if (!process.env.DATABASE_URL)
-      throw new Error('this test needs DATABASE_URL (two processes, one database)');
     slack = await startFakeSlack();
     database = await openTestDatabase('postgres');
   });

@@ -20,7 +20,7 @@ describe('instrumented ports', () => {
   it('a commit under a lease that was taken over is refused through the instrumented store', async () => {
     const store = instrumentStore(database.store, createMetrics());
     const { upgrade } = await store.createUpgrade(
-      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '' },
+      { environment: 'lab', release: 'havana', plan: labPlan(), startedBy: 'ops', reason: '', hooks: [] },
       { type: 'command', data: {} },
     );
     const t0 = new Date('2030-01-01T00:00:00Z');

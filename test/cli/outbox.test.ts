@@ -5,11 +5,10 @@ import type { Database } from '../../src/adapters/db/open.js';
 import { main } from '../../src/cli.js';
 import { openTestDatabase } from '../support/db.js';
 
-describe('drover outbox', () => {
+// Two handles on one database at once: PostgreSQL only (npm test runs it when DATABASE_URL is set, as CI does).
+describe.skipIf(!process.env.DATABASE_URL)('drover outbox', () => {
   let database: Database;
   beforeAll(async () => {
-    if (!process.env.DATABASE_URL)
-      throw new Error('this test needs DATABASE_URL (the CLI opens the database)');
     database = await openTestDatabase('postgres');
   });
   afterAll(async () => {
