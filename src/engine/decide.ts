@@ -1,7 +1,7 @@
 // The rollout's decisions: a pure function of the stored state, what this process observed,
 // and the time. The driver (driver.ts) performs what it returns and nothing else.
 import type { DecideContext } from './context.js';
-import { type Dispatch, dependencyOf, dispatchable, stuckReason } from './dispatch.js';
+import { type Dispatch, dependencies, dispatchable, stuckReason } from './dispatch.js';
 import { Draft } from './draft.js';
 import {
   applyHookResults,
@@ -122,12 +122,10 @@ function afterPreHooks(
   hooks: number[],
 ): UnitRecord[] {
   const open = new Set<string>();
+  const dependency = dependencies(draft, context);
   for (const service of new Set(units.map((unit) => unit.service))) {
     const ready = units.some(
-      (unit) =>
-        unit.service === service &&
-        unit.state === 'pending' &&
-        dependencyOf(draft, unit, context) === 'ready',
+      (unit) => unit.service === service && unit.state === 'pending' && dependency(unit) === 'ready',
     );
     const pre = draft.hooks.find((hook) => hook.name === 'pre' && hook.service === service);
     if (!pre || ['done', 'skipped'].includes(pre.state)) open.add(service);
