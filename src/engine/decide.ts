@@ -69,6 +69,24 @@ export function decide(
   return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, hooks, wakeAt };
 }
 
+/**
+ * A draining driver's decision (its process shutting down): what it observed is recorded and
+ * nothing starts — no unit is marked running that no one will run (the next holder would take
+ * it for one still running elsewhere and wait out its timeouts), no wave moves on.
+ */
+export function recordOnly(
+  snapshot: UpgradeSnapshot,
+  observations: Observations,
+  context: DecideContext,
+  now: Date,
+): Decision {
+  const draft = new Draft(snapshot);
+  applyObservations(draft, observations, context, now);
+  applyHookResults(draft, observations.hookResults ?? []);
+  resolveRecoveredFailures(draft);
+  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch: [], hooks: [], wakeAt: null };
+}
+
 /** Units an operator retried (pending units that ran before), in any wave. */
 const retried = (draft: Draft): UnitRecord[] =>
   [...draft.units.values()]
