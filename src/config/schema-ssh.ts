@@ -49,7 +49,7 @@ export const sshSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).default(20).describe('nodes in flight at once, per wave'),
   batchPhases: z
     .boolean()
-    .default(false)
+    .default(true)
     .describe(
       'send a unit’s phases (version, drain, upgrade, health, undrain) to its node as one POSIX sh script, one round trip; false: one exec per phase (for nodes without a POSIX sh)',
     ),

@@ -1,7 +1,7 @@
 // The rollout's decisions: a pure function of the stored state, what this process observed,
 // and the time. The driver (driver.ts) performs what it returns and nothing else.
 import type { DecideContext } from './context.js';
-import { type Dispatch, dependencyOf, dispatchable, stuckReason } from './dispatch.js';
+import { type Dispatch, dependencies, dispatchable, stuckReason } from './dispatch.js';
 import { Draft } from './draft.js';
 import {
   applyHookResults,
@@ -69,6 +69,24 @@ export function decide(
   return { change: draft.isEmpty() ? null : draft.toChange(), dispatch, hooks, wakeAt };
 }
 
+/**
+ * A draining driver's decision (its process shutting down): what it observed is recorded and
+ * nothing starts — no unit is marked running that no one will run (the next holder would take
+ * it for one still running elsewhere and wait out its timeouts), no wave moves on.
+ */
+export function recordOnly(
+  snapshot: UpgradeSnapshot,
+  observations: Observations,
+  context: DecideContext,
+  now: Date,
+): Decision {
+  const draft = new Draft(snapshot);
+  applyObservations(draft, observations, context, now);
+  applyHookResults(draft, observations.hookResults ?? []);
+  resolveRecoveredFailures(draft);
+  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch: [], hooks: [], wakeAt: null };
+}
+
 /** Units an operator retried (pending units that ran before), in any wave. */
 const retried = (draft: Draft): UnitRecord[] =>
   [...draft.units.values()]
@@ -122,12 +140,10 @@ function afterPreHooks(
   hooks: number[],
 ): UnitRecord[] {
   const open = new Set<string>();
+  const dependency = dependencies(draft, context);
   for (const service of new Set(units.map((unit) => unit.service))) {
     const ready = units.some(
-      (unit) =>
-        unit.service === service &&
-        unit.state === 'pending' &&
-        dependencyOf(draft, unit, context) === 'ready',
+      (unit) => unit.service === service && unit.state === 'pending' && dependency(unit) === 'ready',
     );
     const pre = draft.hooks.find((hook) => hook.name === 'pre' && hook.service === service);
     if (!pre || ['done', 'skipped'].includes(pre.state)) open.add(service);

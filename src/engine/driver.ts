@@ -6,7 +6,7 @@
 import { applyChange } from './apply.js';
 import type { DecideContext } from './context.js';
 import { undecided } from './culprit.js';
-import { decide } from './decide.js';
+import { decide, recordOnly } from './decide.js';
 import type { Logger } from './log.js';
 import type { HookOutcome, Observations, UnitOutcome } from './observe.js';
 import type {
@@ -55,6 +55,14 @@ export interface DriverDeps extends Omit<UnitDeps, 'now' | 'classify' | 'gate' |
    * longest batched unit's script when phases are batched.
    */
   takeoverGraceMs?: number;
+  /**
+   * The epoch an earlier driver of this process held when it returned (its units all settled):
+   * taking it again or the very next one, no one else held the lease between, and nothing it
+   * left running still runs — no grace (a driver restarted after its database came back).
+   */
+  settledEpoch?: number;
+  /** Told each epoch this driver takes. */
+  onEpoch?: (epoch: number) => void;
 }
 
 export type DriveUntil = 'resting' | 'terminal';
@@ -107,10 +115,18 @@ export async function drive(
   let suspects = new Set<number>();
   let graceUntil = 0;
   let takenOver = false;
+  let tenures = 0;
   const newTenure = (held: number | undefined) => {
     if (held === epoch) return;
     epoch = held;
-    takenOver = held !== undefined;
+    // The same epoch (the lease never lapsed) or the next (it lapsed, and no one took it between).
+    const settled = deps.settledEpoch;
+    const ours = tenures === 0 && settled !== undefined && (held === settled || held === settled + 1);
+    takenOver = held !== undefined && !ours;
+    if (held !== undefined) {
+      tenures += 1;
+      deps.onEpoch?.(held);
+    }
     results = [];
     culprits = [];
     attributed.clear();
@@ -188,7 +204,12 @@ export async function drive(
         hooksInFlight: new Set(hooksInFlight.keys()),
         ...(busyNodes ? { busyNodes } : {}),
       };
-      const decision = decide(snapshot, { ...observed, ...batch }, deps.context, now);
+      const decision = (draining ? recordOnly : decide)(
+        snapshot,
+        { ...observed, ...batch },
+        deps.context,
+        now,
+      );
       if (decision.change) {
         const sent = deps.clock.now();
         const { ok, failureIds, leaseLost } = await deps.store.commit(

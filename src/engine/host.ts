@@ -70,6 +70,10 @@ export function createEngine(deps: EngineDeps): Engine {
   const gate = versionGates(deps.config, deps.refs);
   let serving: AbortSignal | undefined;
 
+  /** Per upgrade: the epoch this process's last driver held when it returned, and drivers running now. */
+  const settled = new Map<number, number>();
+  const active = new Map<number, number>();
+
   const driveOne = async (
     upgradeId: number,
     until: DriveUntil,
@@ -79,9 +83,17 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!snapshot) throw new Error(`no upgrade #${upgradeId}`);
     const fleet = fleetOf(deps.config, snapshot.upgrade.environment, snapshot.upgrade.plan);
     const log = deps.log?.child({ upgrade: upgradeId, environment: snapshot.upgrade.environment });
+    const alone = (active.get(upgradeId) ?? 0) === 0;
+    const settledEpoch = alone ? settled.get(upgradeId) : undefined;
+    let held: number | undefined;
+    active.set(upgradeId, (active.get(upgradeId) ?? 0) + 1);
     return drive(
       upgradeId,
       {
+        ...(settledEpoch === undefined ? {} : { settledEpoch }),
+        onEpoch: (epoch) => {
+          held = epoch;
+        },
         store: log ? loggingEvents(deps.store, log) : deps.store,
         runner: deps.runner,
         clock: deps.clock,
@@ -112,7 +124,11 @@ export function createEngine(deps: EngineDeps): Engine {
       },
       until,
       signal,
-    );
+    ).finally(() => {
+      // drive() returns once every unit it started has settled.
+      active.set(upgradeId, (active.get(upgradeId) ?? 1) - 1);
+      if (held !== undefined) settled.set(upgradeId, held);
+    });
   };
 
   const startServing = (upgradeId: number) => {

@@ -22,10 +22,15 @@ function drover(
   return { child, done };
 }
 
-describe('crash-resume', () => {
+// Both ways a unit's phases go to its node: one script (the default), one exec each.
+describe.each([
+  { batchPhases: true, mode: 'one script per unit' },
+  { batchPhases: false, mode: 'one exec per phase' },
+])('crash-resume, $mode', ({ batchPhases }) => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await startLab({
+      batchPhases,
       controllers: 2,
       computes: 6,
       strategy: '{ kind: rolling, batch: 3, auto: true, soak: 0s }',

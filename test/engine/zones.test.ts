@@ -6,7 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type InProcessFleet, startInProcessFleet } from '../support/fleet/inprocess.js';
 import { reachRepo, upgradeThrough } from '../support/reach.js';
 
-describe('an upgrade with strategy.by: zone', () => {
+// Both ways a unit's phases go to its node: one script (the default), one exec each.
+describe.each([
+  { batchPhases: true, mode: 'one script per unit' },
+  { batchPhases: false, mode: 'one exec per phase' },
+])('an upgrade with strategy.by: zone, $mode', ({ batchPhases }) => {
   let fleet: InProcessFleet | undefined;
   afterAll(async () => {
     await fleet?.close();
@@ -19,6 +23,7 @@ describe('an upgrade with strategy.by: zone', () => {
     for (const [i, name] of names.entries()) zoneOf.set(name, `z${(i % 3) + 1}`);
     fleet = await startInProcessFleet({ names, seedVersion: repo.grizzly });
     const { snapshot } = await upgradeThrough(fleet, repo.path, {
+      ssh: `batchPhases: ${batchPhases}`,
       nodes: names.map((name) => ({
         name,
         role: name.startsWith('ctl') ? ('controller' as const) : ('compute' as const),

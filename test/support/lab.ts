@@ -15,6 +15,7 @@ import type { Attributor } from '../../src/engine/driver.js';
 import { createEngine, type Engine } from '../../src/engine/host.js';
 import type { Clock, Commits } from '../../src/engine/ports.js';
 import type { Actor } from '../../src/engine/types.js';
+import { testBatchPhases } from './batching.js';
 import { type Backend, openTestDatabase } from './db.js';
 
 export const OPS: Actor = { id: 'cli:ops@test', platform: 'cli', name: 'ops' };
@@ -24,7 +25,7 @@ export interface LabOptions {
   computes?: number;
   strategy?: string;
   concurrency?: number;
-  /** ssh.batchPhases (default: false, or DROVER_TEST_BATCH_PHASES). */
+  /** ssh.batchPhases (default: the config's, or DROVER_TEST_BATCH_PHASES). */
   batchPhases?: boolean;
   backend?: Backend;
   extra?: string;
@@ -60,12 +61,6 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/**
- * ssh.batchPhases as the config's default (false) unless DROVER_TEST_BATCH_PHASES=true: the
- * engine suites run both ways over real SSH (`npm run test:batched`).
- */
-const batchPhases = () => process.env.DROVER_TEST_BATCH_PHASES === 'true';
-
 const DEFAULT_SERVICES = `  keystone:     { roles: [controller], paths: [keystone/] }
   nova-api:     { roles: [controller], after: [keystone], paths: [nova/api/] }
   nova-compute: { roles: [compute], after: [nova-api], paths: [nova/compute/] }`;
@@ -79,7 +74,7 @@ export function labYaml(_root: string, repo: LabRepo, fleet: SimFleet, options: 
   const phases = Object.entries({ ...fleet.phases, ...options.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
-  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${options.batchPhases ?? batchPhases()} }
+  return `ssh: { user: stack, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: ${options.concurrency ?? 4}, connectTimeout: 5s, batchPhases: ${options.batchPhases ?? testBatchPhases()} }
 services:
 ${options.services ?? DEFAULT_SERVICES}
 releases:

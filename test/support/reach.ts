@@ -11,6 +11,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createDemoRepo } from '../../src/demo/repo.js';
 import { createEngine } from '../../src/engine/host.js';
 import type { UpgradeSnapshot } from '../../src/engine/ports.js';
+import { testBatchPhases } from './batching.js';
 import { openTestDatabase } from './db.js';
 import type { Fleet } from './fleet/common.js';
 import { OPS } from './lab.js';
@@ -33,7 +34,7 @@ export function reachYaml(fleet: Fleet, repo: string, spec: ReachSpec): string {
   const phases = Object.entries({ ...fleet.phases, ...spec.phases }).map(
     ([phase, template]) => `  ${phase}: ${JSON.stringify(template)}`,
   );
-  return `ssh: { user: ${fleet.user}, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: 10, connectTimeout: 5s, keepOpen: 5s${spec.ssh ? `, ${spec.ssh}` : ''} }
+  return `ssh: { user: ${fleet.user}, privateKey: ${fleet.clientKeyPath}, knownHosts: ${fleet.knownHostsPath}, concurrency: 10, connectTimeout: 5s, keepOpen: 5s${batching(spec.ssh)}${spec.ssh ? `, ${spec.ssh}` : ''} }
 services:
   keystone:     { roles: [controller], paths: [keystone/] }
   nova-compute: { roles: [compute], after: [keystone], paths: [nova/compute/] }
@@ -53,6 +54,10 @@ ${nodes.join('\n')}
 operators: { slack: [U0OPS] }
 `;
 }
+
+/** ssh.batchPhases as the suites run (unless the spec sets it). */
+const batching = (ssh: string | undefined) =>
+  ssh?.includes('batchPhases') ? '' : `, batchPhases: ${testBatchPhases()}`;
 
 /** A fresh deploy repository whose grizzly the fleet's nodes are seeded with. */
 export async function reachRepo(): Promise<{ path: string; grizzly: string }> {

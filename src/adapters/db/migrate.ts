@@ -9,9 +9,6 @@ import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { rowsOf } from './db.js';
 
 export const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -46,6 +43,13 @@ export async function migratePgliteClient(client: PGlite): Promise<Migrated> {
 }
 
 export async function migratePostgresUrl(url: string): Promise<Migrated> {
+  // Loaded here: a process on the embedded database never needs postgres.js.
+  const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] =
+    await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+      import('drizzle-orm/postgres-js/migrator'),
+    ]);
   const locker = postgres(url, { max: 1, onnotice: () => undefined });
   const runner = postgres(url, { max: 1, onnotice: () => undefined });
   try {

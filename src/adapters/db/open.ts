@@ -1,12 +1,10 @@
 // Opening the database: embedded PGlite in a directory (guarded by a lock file) when
-// DATABASE_URL is unset, PostgreSQL through postgres.js when it is set. The same migrations
-// serve both and are applied at open (under an advisory lock on PostgreSQL).
+// DATABASE_URL is unset, PostgreSQL through postgres.js when it is set (loaded only then). The
+// same migrations serve both and are applied at open (under an advisory lock on PostgreSQL).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import type { GovernanceStore } from '../../bot/governance/ports.js';
 import type { Dedup, DigestRuns, Outbox } from '../../bot/ports.js';
 import type { Store } from '../../engine/ports.js';
@@ -132,6 +130,10 @@ async function openPglite(
 
 async function openPostgres(url: string): Promise<Database> {
   const migrated = await migratePostgresUrl(url);
+  const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([
+    import('postgres'),
+    import('drizzle-orm/postgres-js'),
+  ]);
   const sql = postgres(url, { max: 10, onnotice: () => undefined });
   const db = drizzlePostgres(sql, { schema }) as unknown as Db;
   return assemble('postgres', redactUrl(url), migrated, db, () => sql.end({ timeout: 5 }));

@@ -3,7 +3,7 @@
 // host, which key, and how to fix it.
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import type { Config } from '../../config/schema.js';
 import { HostKeyError } from '../../errors.js';
 import {
@@ -78,6 +78,8 @@ export function createConnector(options: ConnectOptions): Connector {
         );
         return false;
       };
+      // Loaded at the first connection: commands that never connect (plan, status) skip it.
+      const { NodeSSH } = await import('node-ssh');
       const ssh = new NodeSSH();
       try {
         const key = loadKey();
