@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Serving, startServe } from '../../src/cli/serve.js';
 import { silentLogger } from '../../src/engine/log.js';
 import { type FakeDiscord, type FakeInteraction, startFakeDiscord } from '../support/fake-discord.js';
-import { FUZZ_SEED } from '../support/fuzz-lines.js';
+import { discordOptions, discordSubcommand, discordValue, FUZZ_SEED } from '../support/fuzz-lines.js';
 import { type Lab, startLab } from '../support/lab.js';
 import { until } from '../support/wait.js';
 
@@ -18,62 +18,6 @@ const RUNS = Number(process.env.DROVER_FUZZ_DISCORD_RUNS ?? 1000);
 const CHANNEL = '1122334455667788';
 /** Neither operator nor developer in the lab's config. */
 const STRANGER = { id: '4444444444' };
-
-const subcommand = fc.constantFrom(
-  'start',
-  'plan',
-  'step',
-  'status',
-  'pause',
-  'resume',
-  'rollback',
-  'abort',
-  'retry',
-  'skip',
-  'ack',
-  'digest',
-  'help',
-  'audit',
-  'lock',
-  'bogus',
-  '__proto__',
-  'constructor',
-);
-const value = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.integer(),
-  fc.boolean(),
-  fc.constantFrom(
-    'constructor',
-    '__proto__',
-    'valueOf',
-    'x\u0000y',
-    'a\rb',
-    '<!channel>',
-    '```',
-    'havana',
-    'lab',
-  ),
-);
-const options = fc.dictionary(
-  fc.constantFrom(
-    'release',
-    'env',
-    'strategy',
-    'batch',
-    'auto',
-    'node',
-    'failure',
-    'note',
-    'scope',
-    'id',
-    'reason',
-    'n',
-    '__proto__',
-  ),
-  value,
-  { maxKeys: 5 },
-);
 
 describe('fuzzing Discord interactions through discord.js', () => {
   let lab: Lab;
@@ -110,7 +54,10 @@ describe('fuzzing Discord interactions through discord.js', () => {
   });
 
   it(`answers ${RUNS} generated interactions, starts nothing, and keeps serving`, async () => {
-    const shapes = fc.sample(fc.tuple(subcommand, options), { seed: FUZZ_SEED + 6, numRuns: RUNS });
+    const shapes = fc.sample(fc.tuple(discordSubcommand, discordOptions(discordValue)), {
+      seed: FUZZ_SEED + 6,
+      numRuns: RUNS,
+    });
     const answered = (interaction: FakeInteraction) =>
       interaction.original?.edits || interaction.followUps.length > 0;
     // In batches, as a busy server would send them.

@@ -19,7 +19,15 @@ import { createUpgrades } from '../../src/engine/upgrades.js';
 import { openstackConfig, openstackYaml } from '../support/config.js';
 import { freshPostgresDatabase, openTestDatabase } from '../support/db.js';
 import { type FakeSlack, slackClient, startFakeSlack } from '../support/fake-slack.js';
-import { anyLine, FUZZ_SEED, malformedLine, readOnlyLine } from '../support/fuzz-lines.js';
+import {
+  anyLine,
+  discordOptions,
+  discordSubcommand,
+  discordValue,
+  FUZZ_SEED,
+  malformedLine,
+  readOnlyLine,
+} from '../support/fuzz-lines.js';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname;
@@ -73,45 +81,8 @@ describe('fuzzing the dispatcher', () => {
 
   it('takes generated Discord option values the same way', async () => {
     const before = await state(database);
-    const value = fc.oneof(
-      fc.string({ maxLength: 30 }),
-      fc.integer(),
-      fc.boolean(),
-      fc.constant(null),
-      fc.constantFrom('constructor', '__proto__', 'x\u0000y'),
-    );
     const shapes = fc.sample(
-      fc.tuple(
-        fc.constantFrom(
-          'start',
-          'plan',
-          'status',
-          'rollback',
-          'retry',
-          'skip',
-          'ack',
-          'digest',
-          'help',
-          'bogus',
-          '__proto__',
-        ),
-        fc.dictionary(
-          fc.constantFrom(
-            'release',
-            'env',
-            'strategy',
-            'batch',
-            'auto',
-            'node',
-            'failure',
-            'note',
-            'scope',
-            'id',
-            'topic',
-          ),
-          value,
-        ),
-      ),
+      fc.tuple(discordSubcommand, discordOptions(fc.oneof(discordValue, fc.constant(null)))),
       { seed: FUZZ_SEED + 2, numRuns: 1000 },
     );
     for (const [verb, options] of shapes) {

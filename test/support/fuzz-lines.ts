@@ -1,6 +1,8 @@
 // Generated command lines for the fuzz suites: malformed ones (each must get a usage line and
-// change nothing) and read-only ones, from one seeded generator.
+// change nothing) and read-only ones, from one seeded generator; and Discord's slash-command
+// shapes (a subcommand and its options).
 import fc from 'fast-check';
+import { VERBS as ALL_VERBS } from '../../src/bot/verb-table.js';
 
 export const FUZZ_SEED = 18_2026;
 
@@ -124,3 +126,47 @@ export const anyLine = fc.oneof(
   readOnlyLine,
   fc.tuple(fc.constantFrom(...VERBS), rest).map(([verb, tail]) => `${verb} ${tail}`.trim()),
 );
+
+/** A Discord `/upgrade` subcommand: every verb of the grammar, and names that are none. */
+export const discordSubcommand = fc.constantFrom(...ALL_VERBS, 'bogus', '__proto__', 'constructor');
+
+/** An option value of any type Discord sends, hostile strings included. */
+export const discordValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constantFrom(
+    'constructor',
+    '__proto__',
+    'valueOf',
+    'x\u0000y',
+    'a\rb',
+    '<!channel>',
+    '```',
+    'havana',
+    'lab',
+  ),
+);
+
+/** A subcommand's options: known names and prototype names, up to five. */
+export const discordOptions = <T>(value: fc.Arbitrary<T>) =>
+  fc.dictionary(
+    fc.constantFrom(
+      'release',
+      'env',
+      'strategy',
+      'batch',
+      'auto',
+      'node',
+      'failure',
+      'note',
+      'scope',
+      'id',
+      'topic',
+      'reason',
+      'n',
+      '__proto__',
+    ),
+    value,
+    { maxKeys: 5 },
+  );

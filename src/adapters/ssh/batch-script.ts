@@ -44,6 +44,7 @@ export function batchScript(batch: Batch, nonce: string): string {
     // The output is kept whole (a trailing "/status" keeps its trailing newlines) and printed as is.
     lines.push(
       `o=$(${underWatchdog(batch.version)}; printf '/%s' "$?")`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
       's=${o##*/}',
       `printf '%s' "\${o%/*}"`,
       'm version "$s"',
