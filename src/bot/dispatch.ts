@@ -99,13 +99,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return outcome;
   };
 
-  /** Mutating verbs only from the served Slack workspace and the environment's channels (origin.ts). */
-  const placed: Step = async ({ request, context }, next) => {
+  /**
+   * Mutating verbs only from the served Slack workspace and the channels of the environment they
+   * act on (origin.ts): the one they name, or the one their upgrade, request or failure is of.
+   */
+  const placed: Step = async ({ request, context, environment }, next) => {
     const env = 'env' in request ? request.env : undefined;
     const misplaced = originRefusal(
       config,
       context.origin,
-      { verb: request.verb, env },
+      { verb: request.verb, env, target: environment },
       whoMayRun(request.verb) !== 'anyone',
     );
     return misplaced ? refusal(misplaced) : next();

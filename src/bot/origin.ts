@@ -1,7 +1,8 @@
 // Where a chat command comes from, and whether it may act from there. Chat ids alone would
 // let an operator id from another Slack workspace, a DM, or any channel the bot sits in run
 // an upgrade: mutating verbs (every verb not for `anyone`) are taken only from the
-// configured Slack team and from the channels of the environment they act on; a DM with
+// configured Slack team and from the channels of the environment they act on (the one they
+// name, else the one their upgrade, request or failure is of); a DM with
 // the bot, or any channel, may still read (plan, status, digest, help). A command from
 // another Slack team is refused whatever its verb.
 import type { Config } from '../config/schema.js';
@@ -23,7 +24,13 @@ export interface Origin {
 export function originRefusal(
   config: Config,
   origin: Origin | undefined,
-  request: { verb: string; env?: string | undefined },
+  request: {
+    verb: string;
+    /** The environment the command names (`env=`). */
+    env?: string | undefined;
+    /** The environment it acts on when it names none (its upgrade's, request's, failure's). */
+    target?: string | undefined;
+  },
   mutating: boolean,
 ): string | undefined {
   if (!origin) return undefined;
@@ -36,21 +43,20 @@ export function originRefusal(
   if (!mutating) return undefined;
   if (origin.direct || !origin.channel)
     return `${request.verb} is not taken in a direct message: run it in the environment’s channel (read-only verbs work here)`;
-  if (request.env !== undefined) {
-    const env = own(config.environments, request.env);
-    // An unknown environment: the engine names it.
-    if (!env) return undefined;
-    const expected = env.channels[origin.platform];
-    if (expected === undefined)
-      return `environment ${request.env} has no ${origin.platform} channel in drover.yaml: ${request.verb} is taken only in an environment’s channel`;
-    if (expected !== origin.channel)
-      return `${request.verb} for ${request.env} is taken only in its channel (<#${expected}>), not here`;
-    return undefined;
-  }
   const home = Object.values(config.environments).some(
     (env) => env.channels[origin.platform] === origin.channel,
   );
-  if (!home)
+  if (request.env === undefined && !home)
     return `this channel belongs to no environment in drover.yaml: ${request.verb} is taken only in an environment’s channel`;
+  const name = request.env ?? request.target;
+  if (name === undefined) return undefined;
+  const env = own(config.environments, name);
+  // An unknown environment: the engine names it.
+  if (!env) return undefined;
+  const expected = env.channels[origin.platform];
+  if (expected === undefined)
+    return `environment ${name} has no ${origin.platform} channel in drover.yaml: ${request.verb} is taken only in an environment’s channel`;
+  if (expected !== origin.channel)
+    return `${request.verb} for ${name} is taken only in its channel (<#${expected}>), not here`;
   return undefined;
 }
