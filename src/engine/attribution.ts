@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { templateValues } from './commands.js';
 import { bisect, culpritOf, undecided } from './culprit.js';
 import { makeProbe, reconnecting, restore } from './culprit-probe.js';
-import type { Attributor } from './driver.js';
+import type { Attributor } from './driver-deps.js';
 import { failureFingerprint } from './failures.js';
 import { nodeRefs } from './fleet.js';
 import { own } from './lookup.js';

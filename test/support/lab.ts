@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { type SimFleet, startSimFleet } from '../../src/demo/fleet.js';
 import { createDemoRepo } from '../../src/demo/repo.js';
-import type { Attributor } from '../../src/engine/driver.js';
+import type { Attributor } from '../../src/engine/driver-deps.js';
 import { createEngine, type Engine } from '../../src/engine/host.js';
 import type { Clock, Commits } from '../../src/engine/ports.js';
 import type { Actor } from '../../src/engine/types.js';
