@@ -74,6 +74,13 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
   // Phase records are written while the next phase runs (a busy database must not stall the
   // node), and are all stored before the outcome is returned.
   const records: Array<Promise<void>> = [];
+  const record = (phase: Phase, result: PhaseResult): void => {
+    const stored = deps.store.recordPhase(job.unit.id, phase, result);
+    // Awaited with the others at the end; until then a failure (the database gone) must not
+    // count as an unhandled rejection.
+    stored.catch(() => undefined);
+    records.push(stored);
+  };
   const runPhase = async (session: NodeSession, phase: Phase): Promise<PhaseResult | undefined> => {
     const command = deps.command(phase, job.unit, job.node, job.plan);
     if (!command) return undefined;
@@ -97,11 +104,7 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
       // The session broke under the command (a channel that would not open, a closed client).
       result = { ...errorResult(error), interrupted: 'connection' };
     }
-    const record = deps.store.recordPhase(job.unit.id, phase, result);
-    // Awaited with the others below; until then a failure (the database gone) must not count
-    // as an unhandled rejection.
-    record.catch(() => undefined);
-    records.push(record);
+    record(phase, result);
     return result;
   };
   const done = (versionBefore: string | null) =>
@@ -130,14 +133,12 @@ export async function runUnit(job: UnitJob, deps: UnitDeps): Promise<UnitOutcome
     const gate = version ? await deps.gate() : undefined;
     if (deps.mayDispatch && !deps.mayDispatch()) throw new LeaseLostError();
     try {
-      return await session.runBatch({ version, gate, phases }, ({ phase, result }) => {
-        records.push(deps.store.recordPhase(job.unit.id, phase, result));
-      });
+      return await session.runBatch({ version, gate, phases }, ({ phase, result }) => record(phase, result));
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const result = { ...errorResult(error), interrupted: 'connection' as const };
       const phase = version ? 'version' : (phases[0]?.phase ?? 'drain');
-      records.push(deps.store.recordPhase(job.unit.id, phase, result));
+      record(phase, result);
       return { steps: [{ phase, result }], stopped: false };
     }
   };
