@@ -206,8 +206,18 @@ function advance(
   for (let guard = 0; guard <= draft.waves.length; guard += 1) {
     const wave = draft.waves[draft.currentWave];
     if (!wave) {
-      const busy = [...draft.units.values()].some((u) => u.state === 'running' || u.state === 'pending');
-      if (!busy) finish(draft, now, hooks);
+      const units = [...draft.units.values()];
+      if (units.some((u) => u.state === 'running')) return null;
+      const pending = units.filter((u) => u.state === 'pending');
+      if (pending.length === 0) {
+        finish(draft, now, hooks);
+        return null;
+      }
+      // Retried units after the last wave that cannot start (a failed node holds the
+      // availability floor): pause with the reason, never run on with nothing to do.
+      const stuck = stuckReason(draft, pending, context);
+      if (stuck)
+        draft.setUpgrade('paused', stuck, { type: 'upgrade.paused', data: { held: true } }, 'failures');
       return null;
     }
     if (wave.state === 'pending') {

@@ -153,4 +153,24 @@ describe('shrunk counterexamples', () => {
     expect(sim.snapshot.upgrade.state).toBe('completed_with_failures');
     expect(sim.hookRuns.get('post@s0')).toBeUndefined();
   });
+
+  it('a node retried after the last wave while a failed node holds the availability floor pauses with the reason', async () => {
+    const fleet = spec(
+      [{ name: 's0', role: 'r0', after: [] }],
+      [
+        { name: 'n01', roles: ['r0'] },
+        { name: 'n02', roles: ['r0'] },
+      ],
+      '{ kind: all-at-once, maxFailures: 3, maxUnavailable: 1 }',
+      { 's0@n02': { kind: 'health-fails', until: 9 } },
+      { 's0@n01': 'custom-build-7' },
+    );
+    const sim = new Sim(fleet, fleetPlan(fleet));
+    await settle(sim);
+    expect(sim.snapshot.upgrade.state).toBe('completed_with_failures');
+    expect(sim.verb({ verb: 'retry', node: 'n01' })).toBe('acted');
+    await settle(sim);
+    expect(sim.snapshot.upgrade.state).toBe('paused');
+    expect(sim.snapshot.upgrade.reason).toMatch(/no r0 node may go out of service while n02/);
+  });
 });
