@@ -39,10 +39,7 @@ export function decide(
   context: DecideContext,
   now: Date,
 ): Decision {
-  const draft = new Draft(snapshot);
-  applyObservations(draft, observations, context, now);
-  applyHookResults(draft, observations.hookResults ?? []);
-  resolveRecoveredFailures(draft);
+  const draft = observed(snapshot, observations, context, now);
   const dispatch: Dispatch[] = [];
   const hooks: number[] = [];
   let wakeAt: Date | null = null;
@@ -80,11 +77,22 @@ export function recordOnly(
   context: DecideContext,
   now: Date,
 ): Decision {
+  const draft = observed(snapshot, observations, context, now);
+  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch: [], hooks: [], wakeAt: null };
+}
+
+/** The snapshot with what this process observed applied: unit and hook outcomes, recoveries. */
+function observed(
+  snapshot: UpgradeSnapshot,
+  observations: Observations,
+  context: DecideContext,
+  now: Date,
+): Draft {
   const draft = new Draft(snapshot);
   applyObservations(draft, observations, context, now);
   applyHookResults(draft, observations.hookResults ?? []);
   resolveRecoveredFailures(draft);
-  return { change: draft.isEmpty() ? null : draft.toChange(), dispatch: [], hooks: [], wakeAt: null };
+  return draft;
 }
 
 /** Units an operator retried (pending units that ran before), in any wave. */
