@@ -1,6 +1,7 @@
 // `drover validate [--config F] [--reach] [--json]`: the config's meaning checked (every error
 // with file:line:column), and with --reach what it points at.
 import { configLocator, configPath, loadConfig } from '../config/load.js';
+import type { PathKey } from '../config/path.js';
 import { configWarnings } from '../config/warnings.js';
 import { ConfigError, formatIssue } from '../errors.js';
 import type { CliCommand } from './program.js';
@@ -34,7 +35,7 @@ export const command: CliCommand = {
         const reach = flags.reach ? await checkReach(config, io) : [];
         // Each warning and problem at the position of the key at fault, as the config's own errors are.
         const locate = found.length + reach.length > 0 ? configLocator(file) : undefined;
-        const at = (item: { path: Parameters<NonNullable<typeof locate>>[0]; message: string }) => ({
+        const at = (item: { path: PathKey[]; message: string }) => ({
           ...locate!(item.path),
           message: item.message,
         });
