@@ -19,6 +19,7 @@ import { parseConfig } from '../src/config/load.js';
 import { createDemoRepo } from '../src/demo/repo.js';
 import { createEngine } from '../src/engine/host.js';
 import type { Actor } from '../src/engine/types.js';
+import { demoConfigYaml } from './demo-config.js';
 import { instantFleet } from './instant-runner.js';
 
 const OPS: Actor = { id: 'cli:ops@bench', platform: 'cli', name: 'ops' };
@@ -46,29 +47,12 @@ function scaleYaml(repo: string, units: number, concurrency: number, batched: bo
       ? `      - { name: ctl-${i + 1}, host: ${host(i + 1)}, roles: [controller] }`
       : `      - { name: cmp-${i - 1}, host: ${host(i + 1)}, roles: [compute] }`,
   );
-  return `ssh: { user: stack, knownHosts: /dev/null, concurrency: ${concurrency}, batchPhases: ${batched} }
-services:
-  keystone:     { roles: [controller], paths: [keystone/] }
-  nova-compute: { roles: [compute], after: [keystone], paths: [nova/compute/] }
-releases:
-  repo: ${repo}
-  order: [grizzly, havana]
-  grizzly: { ref: stable/grizzly }
-  havana:  { ref: stable/havana, from: grizzly }
-phases:
-  version: bin/version {{service}}
-  drain: bin/drain {{service}}
-  upgrade: bin/upgrade {{service}} {{commit}}
-  health: bin/health {{service}}
-  undrain: bin/undrain {{service}}
-  rollback: bin/upgrade {{service}} {{fromCommit}}
-environments:
-  bench:
-    strategy: { kind: all-at-once, auto: true, soak: 0s, maxFailures: 100% }
-    nodes:
-${nodes.join('\n')}
-operators: { slack: [U0OPS] }
-`;
+  return demoConfigYaml({
+    repo,
+    ssh: `concurrency: ${concurrency}, batchPhases: ${batched}`,
+    phases: ['version', 'drain', 'upgrade', 'health', 'undrain', 'rollback'],
+    nodes,
+  });
 }
 
 /** One size, in this process. */

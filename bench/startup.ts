@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDemoRepo } from '../src/demo/repo.js';
+import { demoConfigYaml } from './demo-config.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin', 'drover.js');
@@ -30,27 +31,12 @@ function yaml(repo: string, nodes: number): string {
     (_, i) =>
       `      - { name: n${i + 1}, host: 127.1.${(i >> 8) & 255}.${(i & 255) + 1}, port: 9, roles: [${i < 2 ? 'controller' : 'compute'}] }`,
   );
-  return `ssh: { user: stack, knownHosts: /dev/null, concurrency: 50, connectTimeout: 2s }
-services:
-  keystone:     { roles: [controller], paths: [keystone/] }
-  nova-compute: { roles: [compute], after: [keystone], paths: [nova/compute/] }
-releases:
-  repo: ${repo}
-  order: [grizzly, havana]
-  grizzly: { ref: stable/grizzly }
-  havana:  { ref: stable/havana, from: grizzly }
-phases:
-  version: bin/version {{service}}
-  upgrade: bin/upgrade {{service}} {{commit}}
-  health: bin/health {{service}}
-  rollback: bin/upgrade {{service}} {{fromCommit}}
-environments:
-  bench:
-    strategy: { kind: all-at-once, auto: true, soak: 0s, maxFailures: 100% }
-    nodes:
-${lines.join('\n')}
-operators: { slack: [U0OPS] }
-`;
+  return demoConfigYaml({
+    repo,
+    ssh: 'concurrency: 50, connectTimeout: 2s',
+    phases: ['version', 'upgrade', 'health', 'rollback'],
+    nodes: lines,
+  });
 }
 
 const ms = (value: number | null | undefined) =>
