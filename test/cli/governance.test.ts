@@ -1,26 +1,13 @@
 // Governance from the shell (a child process, as a user runs it): the CLI is an operator like
 // any other — its start becomes a request when the environment needs approvals (`--wait` exits
 // 2), it cannot approve its own request, and `lock` and `audit` answer in text.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drover as runDrover } from '../support/child.js';
 import { type Lab, startLab } from '../support/lab.js';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname;
-
-function drover(lab: Lab, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--config', lab.configPath], {
-      cwd: lab.root,
-      env: { ...process.env, DATABASE_URL: '' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** `drover <args> --config <the lab's>` in the lab's directory, on its embedded database. */
+const drover = (lab: Lab, args: string[]) =>
+  runDrover([...args, '--config', lab.configPath], { cwd: lab.root, env: { DATABASE_URL: '' } });
 
 describe('governance from the CLI', () => {
   let lab: Lab;

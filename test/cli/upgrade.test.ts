@@ -1,28 +1,15 @@
 // `drover upgrade <verb>` as a user runs it (a child process against a simulated fleet): every
 // verb goes through the dispatcher and leaves one audit row naming the upgrade.
-import { spawn } from 'node:child_process';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/db/open.js';
 import { auditLog } from '../../src/adapters/db/schema.js';
+import { drover as runDrover } from '../support/child.js';
 import { type Lab, startLab } from '../support/lab.js';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).pathname;
-
-function drover(lab: Lab, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--config', lab.configPath], {
-      cwd: lab.root,
-      env: { ...process.env, DATABASE_URL: '' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** `drover <args> --config <the lab's>` in the lab's directory, on its embedded database. */
+const drover = (lab: Lab, args: string[]) =>
+  runDrover([...args, '--config', lab.configPath], { cwd: lab.root, env: { DATABASE_URL: '' } });
 
 describe('drover upgrade', () => {
   let lab: Lab;
